@@ -1,0 +1,3 @@
+"""smart-connect: a plugin-based asyncio data-sync worker for Kafka."""
+
+__version__ = "0.1.0"

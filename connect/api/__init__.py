@@ -1,0 +1,53 @@
+"""The smart-connect plugin API.
+
+Everything a connector, converter, transform or predicate plugin needs lives here,
+and this package imports nothing else of smart-connect: plugins depend on it alone.
+"""
+
+from connect.api.config import CommaList, ConnectorConfig, secret_keys
+from connect.api.connector import Connector, SinkConnector, SourceConnector
+from connect.api.context import SinkTaskContext, SourceTaskContext
+from connect.api.converter import Converter
+from connect.api.errors import (
+    BackpressureError,
+    ConfigError,
+    ConnectError,
+    DataError,
+    RetriableError,
+)
+from connect.api.records import (
+    ConnectRecord,
+    Header,
+    SinkRecord,
+    SourceRecord,
+    TopicPartition,
+)
+from connect.api.task import SinkTask, SourceTask, Task
+from connect.api.transform import Predicate, Transformation
+
+__all__ = [
+    "BackpressureError",
+    "CommaList",
+    "ConfigError",
+    "ConnectError",
+    "ConnectRecord",
+    "Connector",
+    "ConnectorConfig",
+    "Converter",
+    "DataError",
+    "Header",
+    "Predicate",
+    "RetriableError",
+    "SinkConnector",
+    "SinkRecord",
+    "SinkTask",
+    "SinkTaskContext",
+    "SourceConnector",
+    "SourceRecord",
+    "SourceTask",
+    "SourceTaskContext",
+    "Task",
+    "TopicPartition",
+    "Transformation",
+    "secret_keys",
+]

@@ -1,0 +1,77 @@
+"""Records that flow between Kafka and connectors: frozen, cheap dataclasses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple, Self
+
+Header = tuple[str, bytes | None]
+"""A record header: a name and its raw value (``None`` for a null header)."""
+
+
+class TopicPartition(NamedTuple):
+    """A Kafka topic partition."""
+
+    topic: str
+    partition: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectRecord:
+    """Fields shared by source and sink records; what transforms and predicates see.
+
+    ``key``/``value`` hold converted values (bytes, str, dict, list, numbers or None);
+    ``key_schema``/``value_schema`` hold a Kafka Connect JSON schema when the converter
+    carries one (``schemas.enable``), else ``None``. ``timestamp`` is milliseconds since
+    the epoch or ``None``.
+    """
+
+    topic: str
+    key: Any = None
+    value: Any = None
+    headers: tuple[Header, ...] = ()
+    timestamp: int | None = None
+    key_schema: Mapping[str, Any] | None = None
+    value_schema: Mapping[str, Any] | None = None
+
+    def with_(self, **changes: Any) -> Self:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    def header(self, name: str) -> bytes | None:
+        """The last value of header ``name``, or ``None``."""
+        for k, v in reversed(self.headers):
+            if k == name:
+                return v
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord(ConnectRecord):
+    """A record produced by a source task.
+
+    ``source_partition`` names the stream it comes from (e.g. ``{"filename": ...}``);
+    ``source_offset`` is the position *after* this record in that stream. The runtime
+    stores ``source_offset`` once Kafka acknowledged this record and all before it.
+    ``partition`` pins the Kafka partition; ``None`` lets the producer choose.
+    """
+
+    source_partition: Mapping[str, Any] = field(default_factory=dict)
+    source_offset: Mapping[str, Any] | None = None
+    partition: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SinkRecord(ConnectRecord):
+    """A record consumed from Kafka and handed to a sink task."""
+
+    partition: int = 0
+    offset: int = 0
+    raw_key: bytes | None = None
+    raw_value: bytes | None = None
+
+    @property
+    def topic_partition(self) -> TopicPartition:
+        """The topic partition this record was read from."""
+        return TopicPartition(self.topic, self.partition)
