@@ -1,0 +1,19 @@
+"""Shared fixtures: brokers, S3 server, and a unique name per test."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.fixtures.kafka import kafka_bootstrap, kafka_target_bootstrap, on_tansu
+from tests.fixtures.s3 import s3_server
+
+__all__ = ["kafka_bootstrap", "kafka_target_bootstrap", "on_tansu", "s3_server"]
+
+
+@pytest.fixture
+def unique(request: pytest.FixtureRequest) -> str:
+    """A name no other test uses (topics, groups, task names)."""
+    base = request.node.name.split("[")[0].replace("test_", "")[:30]
+    return f"{base}-{uuid.uuid4().hex[:8]}".replace("_", "-")

@@ -1,0 +1,103 @@
+"""Small aiokafka helpers for tests: explicit topics, produce, consume."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+
+async def create_topic(
+    bootstrap: str, name: str, partitions: int = 1, configs: dict[str, str] | None = None
+) -> None:
+    """Create ``name`` explicitly (Tansu would auto-create it with 4 partitions)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics(
+            [
+                NewTopic(
+                    name,
+                    num_partitions=partitions,
+                    replication_factor=1,
+                    topic_configs=configs or {},
+                )
+            ]
+        )
+    except TopicAlreadyExistsError:
+        pass
+    finally:
+        await admin.close()
+
+
+Rec = tuple[bytes | None, bytes | None] | dict[str, Any]
+
+
+async def produce(bootstrap: str, topic: str, records: Iterable[Rec]) -> int:
+    """Send records (``(key, value)`` or dicts of send() arguments); returns the count."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        linger_ms=20,
+        max_batch_size=1024 * 1024,
+        max_request_size=8 * 1024 * 1024,
+    )
+    await producer.start()
+    futures = []
+    try:
+        for rec in records:
+            kwargs = rec if isinstance(rec, dict) else {"key": rec[0], "value": rec[1]}
+            futures.append(await producer.send(topic, **kwargs))
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    return len(futures)
+
+
+async def consume(
+    bootstrap: str,
+    topic: str,
+    count: int,
+    timeout: float = 30.0,
+    partitions: Sequence[int] | None = None,
+) -> list[Any]:
+    """Read ``count`` records from the start of ``topic`` (all partitions unless given)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    out: list[Any] = []
+    try:
+        parts = partitions
+        if parts is None:
+            found = await consumer._client.fetch_all_metadata()
+            parts = sorted(found.partitions_for_topic(topic) or [0])
+        tps = [TopicPartition(topic, p) for p in parts]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        deadline = time.monotonic() + timeout
+        while len(out) < count and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=200, max_records=10_000)
+            for msgs in batch.values():
+                out.extend(msgs)
+    finally:
+        await consumer.stop()
+    return out
+
+
+async def committed(
+    bootstrap: str, group: str, tps: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], int | None]:
+    """Committed offsets of ``group`` for ``tps``."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        return {tp: await consumer.committed(TopicPartition(*tp)) for tp in tps}
+    finally:
+        await consumer.stop()
