@@ -50,9 +50,7 @@ def _file_value(spec: str) -> str:
     text = Path(path).read_text(encoding="utf-8")
     if not key:
         return text.strip()
-    data: Mapping[str, Any] = (
-        json.loads(text) if path.endswith(".json") else parse_properties(text)
-    )
+    data: Mapping[str, Any] = json.loads(text) if path.endswith(".json") else parse_properties(text)
     if key not in data:
         raise KeyError(f"key {key!r} not in {path}")
     return str(data[key])
@@ -141,8 +139,10 @@ def format_errors(exc: ValidationError, prefix: str = "") -> list[str]:
         # loc of a model field validated by alias is the alias: the task-JSON key
         where = f"{prefix}{key}" if key else prefix.rstrip(".") or "config"
         got = ""
-        if err["type"] not in ("missing",) and "input" in err and not isinstance(
-            err["input"], dict
+        if (
+            err["type"] not in ("missing",)
+            and "input" in err
+            and not isinstance(err["input"], dict)
         ):
             got = f" (got {err['input']!r})"
         msg = err["msg"]
@@ -182,13 +182,9 @@ class WorkerConfig(BaseModel):
     task_shutdown_graceful_timeout_ms: int = Field(
         5_000, ge=0, alias="task.shutdown.graceful.timeout.ms"
     )
-    task_restart_backoff_initial_ms: int = Field(
-        500, ge=0, alias="task.restart.backoff.initial.ms"
-    )
+    task_restart_backoff_initial_ms: int = Field(500, ge=0, alias="task.restart.backoff.initial.ms")
     task_restart_backoff_max_ms: int = Field(60_000, ge=0, alias="task.restart.backoff.max.ms")
-    task_inflight_max_bytes: int = Field(
-        64 * 1024 * 1024, ge=1024, alias="task.inflight.max.bytes"
-    )
+    task_inflight_max_bytes: int = Field(64 * 1024 * 1024, ge=1024, alias="task.inflight.max.bytes")
     plugin_path: CommaList = Field(default_factory=list, alias="plugin.path")
     listeners: str | None = Field(None, alias="listeners")
 
@@ -269,9 +265,7 @@ class CommonTaskConfig(BaseModel):
     )
     key_converter: str | None = Field(None, alias="key.converter")
     value_converter: str | None = Field(None, alias="value.converter")
-    key_converter_schemas_enable: bool | None = Field(
-        None, alias="key.converter.schemas.enable"
-    )
+    key_converter_schemas_enable: bool | None = Field(None, alias="key.converter.schemas.enable")
     value_converter_schemas_enable: bool | None = Field(
         None, alias="value.converter.schemas.enable"
     )

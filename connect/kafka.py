@@ -22,12 +22,26 @@ from connect.config import WorkerConfig
 log = structlog.get_logger(__name__)
 
 _INT_KEYS = {
-    "linger_ms", "batch_size", "max_request_size", "request_timeout_ms", "retry_backoff_ms",
-    "max_batch_size", "fetch_max_bytes", "fetch_max_wait_ms", "fetch_min_bytes",
-    "max_partition_fetch_bytes", "max_poll_records", "session_timeout_ms",
-    "heartbeat_interval_ms", "max_poll_interval_ms", "rebalance_timeout_ms",
-    "metadata_max_age_ms", "connections_max_idle_ms", "consumer_timeout_ms",
-    "transaction_timeout_ms", "max_in_flight_requests_per_connection",
+    "linger_ms",
+    "batch_size",
+    "max_request_size",
+    "request_timeout_ms",
+    "retry_backoff_ms",
+    "max_batch_size",
+    "fetch_max_bytes",
+    "fetch_max_wait_ms",
+    "fetch_min_bytes",
+    "max_partition_fetch_bytes",
+    "max_poll_records",
+    "session_timeout_ms",
+    "heartbeat_interval_ms",
+    "max_poll_interval_ms",
+    "rebalance_timeout_ms",
+    "metadata_max_age_ms",
+    "connections_max_idle_ms",
+    "consumer_timeout_ms",
+    "transaction_timeout_ms",
+    "max_in_flight_requests_per_connection",
 }
 _RENAMES = {"batch_size": "max_batch_size", "compression_type": "compression_type"}
 
@@ -145,9 +159,17 @@ class KafkaClients:
         settings = {**self.connection, **self._admin}
         merged = to_aiokafka(settings)
         allowed = {
-            "bootstrap_servers", "client_id", "request_timeout_ms", "security_protocol",
-            "ssl_context", "sasl_mechanism", "sasl_plain_username", "sasl_plain_password",
-            "metadata_max_age_ms", "connections_max_idle_ms", "retry_backoff_ms",
+            "bootstrap_servers",
+            "client_id",
+            "request_timeout_ms",
+            "security_protocol",
+            "ssl_context",
+            "sasl_mechanism",
+            "sasl_plain_username",
+            "sasl_plain_password",
+            "metadata_max_age_ms",
+            "connections_max_idle_ms",
+            "retry_backoff_ms",
             "api_version",
         }
         return AIOKafkaAdminClient(**{k: v for k, v in merged.items() if k in allowed}, **kwargs)

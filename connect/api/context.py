@@ -26,9 +26,7 @@ class SourceTaskContext(ABC):
     def offset(self, partition: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """The last stored ``source_offset`` for ``partition``, or ``None``."""
 
-    def offsets(
-        self, partitions: list[Mapping[str, Any]]
-    ) -> list[Mapping[str, Any] | None]:
+    def offsets(self, partitions: list[Mapping[str, Any]]) -> list[Mapping[str, Any] | None]:
         """``offset`` for each of ``partitions``."""
         return [self.offset(p) for p in partitions]
 

@@ -26,7 +26,5 @@ class Converter(ABC):
         """Serialize ``value`` (with its schema, if any) for ``topic``."""
 
     @abstractmethod
-    def from_bytes(
-        self, topic: str, data: bytes | None
-    ) -> tuple[Any, Mapping[str, Any] | None]:
+    def from_bytes(self, topic: str, data: bytes | None) -> tuple[Any, Mapping[str, Any] | None]:
         """Deserialize to ``(value, schema)``; schema is ``None`` when there is none."""

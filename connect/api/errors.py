@@ -1,10 +1,10 @@
 """Errors raised by plugins and the runtime.
 
-    ConnectError            root; ``retriable`` says whether retrying may succeed
-    ├── RetriableError      a transient failure (network, throttling, 5xx): retry
-    ├── BackpressureError   the target is slow: pause, then retry after ``retry_after``
-    ├── ConfigError         a configuration is invalid; names the key
-    └── DataError           a record cannot be converted or handled
+ConnectError            root; ``retriable`` says whether retrying may succeed
+├── RetriableError      a transient failure (network, throttling, 5xx): retry
+├── BackpressureError   the target is slow: pause, then retry after ``retry_after``
+├── ConfigError         a configuration is invalid; names the key
+└── DataError           a record cannot be converted or handled
 """
 
 from __future__ import annotations

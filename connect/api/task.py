@@ -73,9 +73,7 @@ class SinkTask(Task):
     async def flush(self, offsets: Mapping[TopicPartition, int]) -> None:
         """Make everything up to ``offsets`` durable (used by the default ``pre_commit``)."""
 
-    async def pre_commit(
-        self, offsets: Mapping[TopicPartition, int]
-    ) -> dict[TopicPartition, int]:
+    async def pre_commit(self, offsets: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
         """Offsets safe to commit; default: ``flush`` then all of ``offsets``."""
         await self.flush(offsets)
         return dict(offsets)

@@ -1,9 +1,9 @@
 """The Herder: one control surface; REST and CLI are thin wrappers over it.
 
-    HerderError            a request cannot be served; ``status`` is its HTTP code
-    ├── NotFound           404: no such connector, task or plugin
-    ├── Conflict           409: e.g. a name taken, a rebalance in progress, not STOPPED
-    └── BadRequest         400: invalid config or request
+HerderError            a request cannot be served; ``status`` is its HTTP code
+├── NotFound           404: no such connector, task or plugin
+├── Conflict           409: e.g. a name taken, a rebalance in progress, not STOPPED
+└── BadRequest         400: invalid config or request
 """
 
 from __future__ import annotations

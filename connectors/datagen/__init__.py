@@ -1,0 +1,1 @@
+"""Deterministic synthetic records for demos and benchmarks."""

@@ -1,0 +1,192 @@
+"""The ``smart-connect`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import structlog
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from connect import __version__
+from connect.config import InvalidConfig, load_task_file, load_worker_config
+from connect.plugins import registry as plugin_registry
+from connect.validation import check_config
+
+app = typer.Typer(
+    name="smart-connect",
+    help="Run Kafka data-sync connectors: standalone or as a distributed cluster.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+log = structlog.get_logger("connect.cli")
+err = Console(stderr=True)
+LogFormat = Annotated[
+    str, typer.Option("--log-format", help="console, json, or auto (json when not a TTY)")
+]
+
+
+def _setup_logs(fmt: str, level: str = "INFO") -> None:
+    from connect import logs
+
+    logs.setup(fmt, level)
+
+
+def check_tasks(
+    files: list[Path], plugin_path: list[str] | None = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """Load and validate every task file; print every problem and exit 2 if any."""
+    reg = plugin_registry(plugin_path)
+    tasks, problems = [], []
+    names: dict[str, Path] = {}
+    for path in files:
+        try:
+            name, config = load_task_file(path)
+        except InvalidConfig as exc:
+            problems.extend(f"{exc.source}: {p}" for p in exc.problems)
+            continue
+        if name in names:
+            problems.append(f"{path}: name: {name!r} is already used by {names[name]}")
+        names[name] = path
+        checked = check_config(config, reg)
+        problems.extend(f"{path}: {p}" for p in checked.problems)
+        tasks.append((name, config))
+    if problems:
+        for line in problems:
+            err.print(f"[red]invalid[/red] {line}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    return tasks
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Task JSON files")],
+    plugin_path: Annotated[list[str] | None, typer.Option("--plugin-path")] = None,
+) -> None:
+    """Check task files; print every problem with its key, exit 2 if any."""
+    _setup_logs("console", "ERROR")
+    tasks = check_tasks(files, plugin_path)
+    for name, _ in tasks:
+        err.print(f"[green]ok[/green] {name}")
+
+
+@app.command()
+def plugins(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
+    plugin_path: Annotated[list[str] | None, typer.Option("--plugin-path")] = None,
+) -> None:
+    """List every plugin: type, version, and where it came from."""
+    _setup_logs("console", "ERROR")
+    reg = plugin_registry(plugin_path)
+    rows = [
+        {
+            "name": p.name,
+            "type": p.kind or "broken",
+            "version": p.version,
+            "class": p.class_path,
+            "origin": p.origin,
+            **({"error": p.error} if p.error else {}),
+        }
+        for p in sorted(reg.plugins, key=lambda p: (p.kind or "~", p.name))
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("name", "type", "version", "class", "origin")
+    for row in rows:
+        kind = row["type"] if "error" not in row else f"[red]broken: {row['error']}[/red]"
+        table.add_row(row["name"], kind, row["version"], row["class"], row["origin"])
+    Console().print(table)
+
+
+@app.command()
+def standalone(
+    worker_config: Annotated[Path, typer.Argument(help="Worker config (.properties or JSON)")],
+    tasks: Annotated[list[Path], typer.Argument(help="Task JSON files")],
+    log_format: LogFormat = "auto",
+    log_level: Annotated[str, typer.Option("--log-level")] = "INFO",
+) -> None:
+    """Run tasks in this one process; offsets go to Kafka (or a file)."""
+    _setup_logs(log_format, log_level)
+    try:
+        config = load_worker_config(worker_config)
+    except InvalidConfig as exc:
+        for line in exc.problems:
+            err.print(f"[red]invalid[/red] {exc.source}: {line}", highlight=False)
+        raise typer.Exit(2) from None
+    if not config.bootstrap_servers:
+        err.print(f"[red]invalid[/red] {worker_config}: bootstrap.servers: required key is missing")
+        raise typer.Exit(2)
+    specs = check_tasks(tasks, config.plugin_path or None)
+    sys.exit(asyncio.run(_run_standalone(config, specs)))
+
+
+async def _run_standalone(config: Any, specs: list[tuple[str, dict[str, Any]]]) -> int:
+    from connect.herder.standalone import StandaloneHerder
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    herder = StandaloneHerder(config, plugin_registry(config.plugin_path or None))
+    rest = None
+    try:
+        await herder.start()
+        for name, task_config in specs:
+            await herder.put_connector_config(name, task_config, allow_replace=False)
+        if config.listeners:
+            rest = await _start_rest(herder, config)
+        log.info("worker started", worker_id=herder.worker_id, tasks=[n for n, _ in specs])
+        await stop.wait()
+        log.info("worker stopping")
+    finally:
+        if rest is not None:
+            await rest.stop()
+        await herder.stop()
+    log.info("worker stopped")
+    return 0
+
+
+async def _start_rest(herder: Any, config: Any) -> Any:
+    from connect.rest.server import RestServer
+
+    server = RestServer(herder, config)
+    await server.start()
+    return server
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def _mount_optional() -> None:
+    """Sub-commands that live with their feature (S3 audit, REST client)."""
+    try:
+        from connectors.s3.verify import app as s3_app
+
+        app.add_typer(s3_app, name="s3", help="S3 sink tools: verify an archive")
+    except ImportError:
+        pass
+    try:
+        from connect.cli_client import app as connectors_app
+
+        app.add_typer(connectors_app, name="connectors", help="Manage connectors over REST")
+    except ImportError:
+        pass
+
+
+def main() -> None:
+    _mount_optional()
+    app()
+
+
+if __name__ == "__main__":
+    main()

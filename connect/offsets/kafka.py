@@ -1,0 +1,111 @@
+"""Offsets in a compacted Kafka topic (``offset.storage.topic``, default ``connect-offsets``).
+
+On start the topic is read from the beginning to its end, last value per key wins,
+which is correct whether or not compaction ever ran.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+
+from connect.kafka import KafkaClients, translate
+from connect.offsets.base import OffsetStore
+
+log = structlog.get_logger(__name__)
+
+
+async def read_to_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> list[Any]:
+    """Every record of ``tps`` from the beginning up to their current end."""
+    consumer.assign(tps)
+    await consumer.seek_to_beginning(*tps)
+    ends = await consumer.end_offsets(tps)
+    out: list[Any] = []
+    pending = {tp for tp in tps if ends[tp] > 0}
+    while pending:
+        batch = await consumer.getmany(*pending, timeout_ms=500, max_records=10_000)
+        for tp, msgs in batch.items():
+            out.extend(msgs)
+        for tp in list(pending):
+            # Some brokers report a low end offset; the high watermark of a fetch is exact.
+            end = max(ends[tp], consumer.highwater(tp) or 0)
+            if await consumer.position(tp) >= end:
+                pending.discard(tp)
+    return out
+
+
+class KafkaOffsetStore(OffsetStore):
+    """A compacted topic keyed by ``[connector, partition]``."""
+
+    def __init__(
+        self,
+        clients: KafkaClients,
+        topic: str = "connect-offsets",
+        *,
+        partitions: int = 25,
+        replication_factor: int = 3,
+    ) -> None:
+        super().__init__()
+        self.clients = clients
+        self.topic = topic
+        self.partitions = partitions
+        self.replication_factor = replication_factor
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    async def on_start(self) -> None:
+        await self.clients.ensure_topic(
+            self.topic,
+            partitions=self.partitions,
+            replication_factor=self.replication_factor,
+            configs={"cleanup.policy": "compact"},
+        )
+        consumer = self.clients.consumer(enable_auto_commit=False, group_id=None)
+        try:
+            await consumer.start()
+            parts = consumer.partitions_for_topic(self.topic)
+            if parts is None:
+                await consumer._client.force_metadata_update()
+                parts = consumer.partitions_for_topic(self.topic) or set()
+            records = await read_to_end(consumer, [TopicPartition(self.topic, p) for p in parts])
+        except KafkaError as exc:
+            raise translate(exc, f"cannot read offsets topic {self.topic}") from exc
+        finally:
+            await consumer.stop()
+        for msg in records:
+            if msg.key is None:
+                continue
+            key = msg.key.decode()
+            if msg.value is None:
+                self._data.pop(key, None)
+            else:
+                self._data[key] = json.loads(msg.value)
+        log.info("offsets loaded", topic=self.topic, keys=len(self._data))
+        self._producer = self.clients.producer(acks="all", linger_ms=5)
+        await self._producer.start()
+
+    async def on_stop(self) -> None:
+        if self._producer:
+            await self._producer.stop()
+
+    async def _persist(self, connector: str, offsets: Mapping[str, Any]) -> None:
+        assert self._producer is not None, "store not started"
+        async with self._lock:
+            try:
+                futures = [
+                    await self._producer.send(
+                        self.topic,
+                        key=key.encode(),
+                        value=None if value is None else json.dumps(value).encode(),
+                    )
+                    for key, value in offsets.items()
+                ]
+                await asyncio.gather(*futures)
+            except KafkaError as exc:
+                raise translate(exc, f"cannot write offsets to {self.topic}") from exc

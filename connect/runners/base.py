@@ -1,0 +1,98 @@
+"""What source and sink runners share: converters, transforms, errors, pause/resume."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from connect.api import ConnectRecord, Converter, Task
+from connect.config import WorkerConfig, common
+from connect.converters import build_converter
+from connect.errors import SKIP, ErrorHandler, ErrorSettings, Stage
+from connect.kafka import KafkaClients
+from connect.offsets import OffsetStore
+from connect.plugins import PluginRegistry
+from connect.service import Service
+from connect.status import TaskId
+
+R = TypeVar("R", bound=ConnectRecord)
+
+
+@dataclass
+class RunnerContext:
+    """What the worker hands a runner."""
+
+    task_id: TaskId
+    task: Task
+    config: Mapping[str, Any]
+    worker: WorkerConfig
+    clients: KafkaClients
+    registry: PluginRegistry
+    offsets: OffsetStore | None = None
+
+
+class TaskRunner(Service):
+    """Runs one task: ``run()`` loops until ``stop()``; pause/resume gate the loop."""
+
+    def __init__(self, ctx: RunnerContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.id = ctx.task_id
+        self.common = common(ctx.config)
+        defaults = ctx.worker.model_extra or {}
+        self.key_converter: Converter = build_converter(
+            ctx.registry, ctx.config, defaults, is_key=True
+        )
+        self.value_converter: Converter = build_converter(
+            ctx.registry, ctx.config, defaults, is_key=False
+        )
+        self.transforms = _build_chain(ctx)
+        self.errors = ErrorHandler(
+            ErrorSettings.from_common(self.common), stopping=lambda: self.stopping
+        )
+        self._running = asyncio.Event()
+        self._running.set()
+        self.flush_interval = ctx.worker.offset_flush_interval_ms / 1000
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    async def wait_running(self) -> None:
+        """Return when not paused (or stopping)."""
+        if self._running.is_set():
+            return
+        waiter = asyncio.ensure_future(self._running.wait())
+        stopper = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+            stopper.cancel()
+
+    async def run(self) -> None:
+        """The task's main loop; returns after ``stop()``, raises on failure."""
+        raise NotImplementedError
+
+    async def transform(self, record: R) -> R | None:
+        if self.transforms is None:
+            return record
+        chain = self.transforms
+        result = await self.errors.run(Stage.TRANSFORMATION, lambda: chain.apply(record), record)
+        return None if result is SKIP else result  # type: ignore[return-value]
+
+
+def _build_chain(ctx: RunnerContext) -> Any:
+    if not ctx.config.get("transforms"):
+        return None
+    from connect.transforms.chain import TransformChain
+
+    return TransformChain.from_config(ctx.config, ctx.registry)

@@ -1,0 +1,275 @@
+"""The Worker: hosts connectors and tasks, restarts failed tasks, reports status.
+
+A task runs as an asyncio task under a supervisor: when it raises, its status goes
+FAILED with the trace, and it is restarted after an exponential backoff
+(``task.restart.backoff.*``) while the other tasks keep running. Stopping signals
+the runner, waits up to ``task.shutdown.graceful.timeout.ms``, then cancels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import structlog
+from tenacity import wait_exponential
+
+from connect.api import Connector, SinkConnector, SourceConnector, SourceTask
+from connect.config import WorkerConfig, resolve_all
+from connect.kafka import KafkaClients
+from connect.offsets import FileOffsetStore, KafkaOffsetStore, OffsetStore
+from connect.plugins import PluginRegistry
+from connect.runners import RunnerContext, SinkRunner, SourceRunner, TaskRunner
+from connect.service import Service
+from connect.status import State, Status, TaskId
+
+log = structlog.get_logger(__name__)
+
+StatusListener = Callable[[str | TaskId, Status], None]
+
+
+class _Supervised:
+    def __init__(self, tid: TaskId) -> None:
+        self.tid = tid
+        self.runner: TaskRunner | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.stop_requested = asyncio.Event()
+        self.paused = False
+
+
+class Worker(Service):
+    """Runs connectors and tasks in this process."""
+
+    def __init__(
+        self,
+        config: WorkerConfig,
+        registry: PluginRegistry,
+        *,
+        worker_id: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.registry = registry
+        self.worker_id = worker_id or f"{config.client_id}-{uuid.uuid4().hex[:8]}"
+        self.clients = KafkaClients.from_worker(config)
+        self.connectors: dict[str, Connector] = {}
+        self.tasks: dict[TaskId, _Supervised] = {}
+        self.statuses: dict[str | TaskId, Status] = {}
+        self.listeners: list[StatusListener] = []
+        self._stores: dict[str, OffsetStore] = {}
+
+    # ------------------------------------------------------------ status
+
+    def set_status(self, key: str | TaskId, state: State, trace: str | None = None) -> None:
+        status = Status(state, self.worker_id, trace)
+        self.statuses[key] = status
+        log.info(
+            "status",
+            id=str(key),
+            state=state.value,
+            **({"error": trace.splitlines()[-1]} if trace else {}),
+        )
+        for listener in self.listeners:
+            listener(key, status)
+
+    def task_counters(self, tid: TaskId) -> dict[str, int]:
+        sup = self.tasks.get(tid)
+        if sup is None or sup.runner is None:
+            return {}
+        return dict(sup.runner.errors.counters)
+
+    # ------------------------------------------------------------ offsets
+
+    async def offset_store(self, clients: KafkaClients | None = None) -> OffsetStore:
+        """The offset store for a cluster (default: the worker's, or the file store)."""
+        clients = clients or self.clients
+        key = clients.bootstrap if clients is not self.clients else ""
+        if key in self._stores:
+            return self._stores[key]
+        store: OffsetStore
+        if not key and self.config.offset_storage_file_filename:
+            store = FileOffsetStore(self.config.offset_storage_file_filename)
+        else:
+            store = KafkaOffsetStore(
+                clients,
+                self.config.offset_storage_topic,
+                partitions=self.config.offset_storage_partitions,
+                replication_factor=self.config.offset_storage_replication_factor,
+            )
+        await store.start()
+        self._stores[key] = store
+        return store
+
+    async def on_start(self) -> None:
+        if self.config.bootstrap_servers or self.config.offset_storage_file_filename:
+            await self.offset_store()
+
+    async def on_stop(self) -> None:
+        await asyncio.gather(*(self.stop_task(tid) for tid in list(self.tasks)))
+        for name in list(self.connectors):
+            await self.stop_connector(name)
+        for store in self._stores.values():
+            await store.stop()
+
+    # ------------------------------------------------------------ connectors
+
+    async def start_connector(self, name: str, config: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Start connector ``name``; return its task configs (connector config merged in)."""
+        resolved = resolve_all(config)
+        cls = self.registry.connector(str(resolved["connector.class"]))
+        normalized = cls.normalize(resolved)
+        cls.validate(normalized)
+        connector = cls()
+        try:
+            await connector.start(normalized)
+            max_tasks = int(normalized.get("tasks.max", 1))
+            task_configs = connector.task_configs(max_tasks)[:max_tasks]
+            if isinstance(connector, SourceConnector):
+                overrides = {
+                    f"producer.override.{k}": v for k, v in connector.producer_overrides().items()
+                }
+                task_configs = [{**overrides, **tc} for tc in task_configs]
+        except Exception:
+            self.set_status(name, State.FAILED, traceback.format_exc())
+            await connector.stop()
+            raise
+        self.connectors[name] = connector
+        self.set_status(name, State.RUNNING)
+        return [{**normalized, **tc} for tc in task_configs]
+
+    async def stop_connector(self, name: str) -> None:
+        connector = self.connectors.pop(name, None)
+        if connector is not None:
+            try:
+                await connector.stop()
+            except Exception:
+                log.exception("connector stop failed", connector=name)
+
+    def connector_type(self, config: Mapping[str, Any]) -> str:
+        try:
+            cls = self.registry.connector(str(resolve_all(config)["connector.class"]))
+        except Exception:
+            return "unknown"
+        return (
+            "source"
+            if issubclass(cls, SourceConnector)
+            else "sink"
+            if issubclass(cls, SinkConnector)
+            else "unknown"
+        )
+
+    # ------------------------------------------------------------ tasks
+
+    async def start_task(
+        self, tid: TaskId, config: Mapping[str, Any], *, paused: bool = False
+    ) -> None:
+        """Run task ``tid`` with ``config`` (connector config merged with its task config)."""
+        if tid in self.tasks:
+            raise RuntimeError(f"task {tid} already runs")
+        sup = _Supervised(tid)
+        sup.paused = paused
+        self.tasks[tid] = sup
+        sup.task = asyncio.create_task(self._supervise(sup, dict(config)), name=f"task-{tid}")
+
+    async def stop_task(self, tid: TaskId) -> None:
+        """Stop gracefully within the shutdown timeout, then cancel."""
+        sup = self.tasks.pop(tid, None)
+        if sup is None or sup.task is None:
+            return
+        sup.stop_requested.set()
+        if sup.runner is not None:
+            await sup.runner.stop()
+        timeout = self.config.task_shutdown_graceful_timeout_ms / 1000
+        done, _ = await asyncio.wait({sup.task}, timeout=timeout)
+        if not done:
+            log.warning("task did not stop in time; cancelling", task=str(tid), timeout_s=timeout)
+            sup.task.cancel()
+            await asyncio.gather(sup.task, return_exceptions=True)
+
+    def pause_task(self, tid: TaskId) -> None:
+        sup = self.tasks.get(tid)
+        if sup is not None:
+            sup.paused = True
+            if sup.runner is not None:
+                sup.runner.pause()
+            self.set_status(tid, State.PAUSED)
+
+    def resume_task(self, tid: TaskId) -> None:
+        sup = self.tasks.get(tid)
+        if sup is not None:
+            sup.paused = False
+            if sup.runner is not None:
+                sup.runner.resume()
+            self.set_status(tid, State.RUNNING)
+
+    async def _make_runner(self, tid: TaskId, config: dict[str, Any]) -> TaskRunner:
+        resolved = resolve_all(config)
+        cls = self.registry.connector(str(resolved["connector.class"]))
+        connector = cls()
+        task = connector.task_class()()
+        clients = self.clients
+        store: OffsetStore | None = None
+        if isinstance(task, SourceTask):
+            overrides = _prefixed(resolved, "producer.override.")
+            clients = self.clients.with_overrides(producer=overrides)
+            store = await self.offset_store(clients if "bootstrap.servers" in overrides else None)
+        else:
+            overrides = _prefixed(resolved, "consumer.override.")
+            clients = self.clients.with_overrides(consumer=overrides)
+        ctx = RunnerContext(tid, task, resolved, self.config, clients, self.registry, store)
+        return SourceRunner(ctx) if isinstance(task, SourceTask) else SinkRunner(ctx)
+
+    async def _supervise(self, sup: _Supervised, config: dict[str, Any]) -> None:
+        tid = sup.tid
+        bound = structlog.contextvars.bound_contextvars(connector=tid.connector, task=tid.task)
+        wait = wait_exponential(
+            multiplier=self.config.task_restart_backoff_initial_ms / 1000,
+            max=self.config.task_restart_backoff_max_ms / 1000,
+        )
+        attempt = 0
+        with bound:
+            while not sup.stop_requested.is_set():
+                started = time.monotonic()
+                try:
+                    sup.runner = await self._make_runner(tid, config)
+                    if sup.paused:
+                        sup.runner.pause()
+                    self.set_status(tid, State.PAUSED if sup.paused else State.RUNNING)
+                    await sup.runner.run()
+                    if sup.stop_requested.is_set():
+                        break
+                    raise RuntimeError("task loop ended without being stopped")
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    if sup.stop_requested.is_set() and sup.runner and sup.runner.stopping:
+                        log.warning("task failed while stopping", error=str(exc))
+                        break
+                    trace = "".join(traceback.format_exception(exc))
+                    self.set_status(tid, State.FAILED, trace)
+                    log.error("task failed", error=f"{type(exc).__name__}: {exc}")
+                    if time.monotonic() - started > self.config.task_restart_backoff_max_ms / 1000:
+                        attempt = 0
+                    attempt += 1
+                    delay = float(wait(_Attempt(attempt)))
+                    log.info(
+                        "task restarts after backoff", delay_s=round(delay, 3), attempt=attempt
+                    )
+                    try:
+                        await asyncio.wait_for(sup.stop_requested.wait(), timeout=delay)
+                    except TimeoutError:
+                        continue
+            self.set_status(tid, State.UNASSIGNED)
+
+
+class _Attempt:
+    def __init__(self, n: int) -> None:
+        self.attempt_number = n
+
+
+def _prefixed(config: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    return {k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)}
