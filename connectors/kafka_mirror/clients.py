@@ -1,0 +1,92 @@
+"""aiokafka clients for one side of a flow, from Kafka's dotted settings.
+
+A cluster's settings come from the task config under a prefix
+(``source.cluster.bootstrap.servers``, ``target.cluster.sasl.password`` ...); this module
+turns them into aiokafka arguments. Connectors cannot use the runtime's client factory.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+
+from connect.api import ConfigError, ConnectError, RetriableError
+
+CONNECTION_KEYS = (
+    "bootstrap.servers",
+    "security.protocol",
+    "sasl.mechanism",
+    "sasl.username",
+    "sasl.password",
+    "ssl.cafile",
+)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Alias and connection settings (dotted Kafka keys) of one cluster."""
+
+    alias: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, alias: str, config: Mapping[str, Any], prefix: str) -> Cluster:
+        """Pick ``<prefix><key>`` for each connection key out of a task config."""
+        settings = {
+            key: config[prefix + key]
+            for key in CONNECTION_KEYS
+            if config.get(prefix + key) not in (None, "")
+        }
+        return cls(alias, settings)
+
+    @property
+    def bootstrap(self) -> str:
+        value = self.settings.get("bootstrap.servers")
+        if not value:
+            raise ConfigError(f"no bootstrap.servers for cluster {self.alias!r}")
+        return str(value)
+
+    def to_config(self, prefix: str) -> dict[str, Any]:
+        """The settings back as task-config keys under ``prefix``."""
+        return {prefix + k: v for k, v in self.settings.items()}
+
+    def kwargs(self) -> dict[str, Any]:
+        """aiokafka connection arguments."""
+        protocol = str(self.settings.get("security.protocol", "PLAINTEXT")).upper()
+        out: dict[str, Any] = {"bootstrap_servers": self.bootstrap, "security_protocol": protocol}
+        if protocol.startswith("SASL"):
+            out["sasl_mechanism"] = str(self.settings.get("sasl.mechanism", "PLAIN"))
+            out["sasl_plain_username"] = self.settings.get("sasl.username")
+            out["sasl_plain_password"] = _secret(self.settings.get("sasl.password"))
+        if protocol in ("SSL", "SASL_SSL"):
+            out["ssl_context"] = ssl.create_default_context(
+                cafile=self.settings.get("ssl.cafile") or None
+            )
+        return out
+
+    def consumer(self, **kwargs: Any) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(**self.kwargs(), **kwargs)
+
+    def producer(self, **kwargs: Any) -> AIOKafkaProducer:
+        return AIOKafkaProducer(**self.kwargs(), **kwargs)
+
+    def admin(self, **kwargs: Any) -> AIOKafkaAdminClient:
+        return AIOKafkaAdminClient(**self.kwargs(), **kwargs)
+
+
+def _secret(value: Any) -> Any:
+    getter = getattr(value, "get_secret_value", None)
+    return getter() if callable(getter) else value
+
+
+def translate(exc: BaseException, what: str) -> ConnectError:
+    """A ``ConnectError`` for an aiokafka error, retriable when Kafka says so."""
+    message = f"{what}: {type(exc).__name__}: {exc}"
+    if getattr(exc, "retriable", False) or isinstance(exc, OSError | TimeoutError):
+        return RetriableError(message)
+    return ConnectError(message)

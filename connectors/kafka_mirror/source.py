@@ -1,0 +1,410 @@
+"""``mirror-source``: copy topics from the source cluster to the target cluster.
+
+Each task consumes its share of the source partitions with its own consumer (assign +
+seek to the stored position) and returns the records as raw bytes, pinned to the same
+partition, with their timestamp and headers. The runtime's producer is pointed at the
+target cluster (``producer_overrides``), so the source positions are stored in the
+target's offsets topic once the target acknowledged the records.
+
+Partitions are shared by a stable hash (see ``assignment``), so every task can list
+the source topics on its own every ``refresh.topics.interval.seconds`` and pick up new
+topics and partitions without a restart or a rebalance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+from aiokafka import TopicPartition as KafkaTP
+from aiokafka.errors import KafkaError
+
+from connect.api import ConfigError, SourceConnector, SourceRecord, SourceTask
+from connectors.kafka_mirror.assignment import owns
+from connectors.kafka_mirror.clients import Cluster, translate
+from connectors.kafka_mirror.config import (
+    PRODUCER_OVERRIDE_PREFIX,
+    TASK_COUNT_KEY,
+    MirrorSourceConfig,
+)
+from connectors.kafka_mirror.policy import offset_syncs_topic
+from connectors.kafka_mirror.syncs import OffsetSync, SyncEmitter
+from connectors.kafka_mirror.topics import (
+    ensure_remote_topics,
+    ensure_topic,
+    partition_counts,
+    topic_configs,
+)
+
+log = structlog.get_logger(__name__)
+
+PROVENANCE_HEADER = "mirror.source.cluster"
+"""Header naming the cluster a record was mirrored from (``provenance.header.enabled``)."""
+
+VERSION = "1.0.0"
+_POLL_TIMEOUT_MS = 200
+_FALLBACK_SYNC_INTERVAL = 1.0
+
+
+class MirrorSourceConnector(SourceConnector):
+    """Replicates topics between Kafka clusters with MirrorMaker 2's semantics."""
+
+    config_model = MirrorSourceConfig
+    version = VERSION
+    aliases = ("MirrorSourceConnector", "org.apache.kafka.connect.mirror.MirrorSourceConnector")
+
+    async def start(self, config: Mapping[str, Any]) -> None:
+        self.config = dict(config)
+        self.settings = MirrorSourceConfig.model_validate(self.config)
+
+    def task_class(self) -> type[SourceTask]:
+        return MirrorSourceTask
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, Any]]:
+        count = max(1, max_tasks)
+        base = {
+            **self.config,
+            "key.converter": "bytes",
+            "value.converter": "bytes",
+            TASK_COUNT_KEY: count,
+        }
+        return [dict(base) for _ in range(count)]
+
+    def producer_overrides(self) -> dict[str, Any]:
+        return target_producer_settings(self.config, self.settings)
+
+    def exactly_once_support(self) -> bool:
+        """Whether records and positions must go in one transaction on the target."""
+        return self.settings.exactly_once != "disabled"
+
+
+def target_producer_settings(
+    config: Mapping[str, Any], settings: MirrorSourceConfig
+) -> dict[str, Any]:
+    """The runtime producer's settings: the target cluster, compression, big batches."""
+    out: dict[str, Any] = {
+        **settings.cluster("target").settings,
+        "compression.type": settings.compression,
+        "linger.ms": 5,
+        "batch.size": 1024 * 1024,
+        "max.request.size": 16 * 1024 * 1024,
+        "acks": "all",
+    }
+    password = out.get("sasl.password")
+    if password is not None and hasattr(password, "get_secret_value"):
+        out["sasl.password"] = password.get_secret_value()
+    if settings.exactly_once != "disabled":
+        out["enable.idempotence"] = True
+    for key, value in config.items():
+        if key.startswith(PRODUCER_OVERRIDE_PREFIX):
+            out[key[len(PRODUCER_OVERRIDE_PREFIX) :]] = value
+    return out
+
+
+class MirrorSourceTask(SourceTask):
+    """Consumes its share of the source partitions and hands the records to the runtime."""
+
+    version = VERSION
+
+    def __init__(self) -> None:
+        self._consumer: Any = None
+        self._source_admin: Any = None
+        self._target_admin: Any = None
+        self._target_consumer: Any = None
+        self._sync_producer: Any = None
+        self._partitions: dict[KafkaTP, dict[str, Any]] = {}
+        self._remote: dict[str, str] = {}
+        self._positions: dict[KafkaTP, int] = {}
+        self._emitter = SyncEmitter()
+        self._next_refresh = 0.0
+        self._acks_seen = False
+        self._fallback_synced: dict[KafkaTP, int] = {}
+        self._next_fallback_sync = 0.0
+        self._sync_sends: set[asyncio.Future[Any]] = set()
+        self._target_alias_bytes = b""
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self, config: Mapping[str, Any]) -> None:
+        try:
+            self.cfg = MirrorSourceConfig.model_validate(dict(config))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+        cfg = self.cfg
+        self.policy = cfg.policy
+        self.filter = cfg.topic_filter
+        self.source: Cluster = cfg.cluster("source")
+        self.target: Cluster = cfg.cluster("target")
+        self.task_id = self.context.task_id
+        self._emitter = SyncEmitter(cfg.offset_lag_max)
+        self._target_alias_bytes = cfg.target_alias.encode()
+        self._provenance = (PROVENANCE_HEADER, cfg.source_alias.encode())
+        try:
+            self._source_admin = self.source.admin()
+            await self._source_admin.start()
+            self._target_admin = self.target.admin()
+            await self._target_admin.start()
+            self._consumer = self.source.consumer(
+                enable_auto_commit=False,
+                auto_offset_reset=cfg.auto_offset_reset,
+                max_partition_fetch_bytes=cfg.max_partition_fetch_bytes,
+                fetch_max_bytes=max(64 * 1024 * 1024, cfg.max_partition_fetch_bytes),
+                fetch_max_wait_ms=100,
+                isolation_level=(
+                    "read_committed" if cfg.exactly_once != "disabled" else "read_uncommitted"
+                ),
+                client_id=f"mirror-{cfg.source_alias}-{cfg.target_alias}-{self.task_id}",
+            )
+            await self._consumer.start()
+            if cfg.emit_offset_syncs:
+                await self._start_offset_syncs()
+            await self.refresh()
+        except KafkaError as exc:
+            await self.stop()
+            raise translate(exc, "cannot start mirror task") from exc
+        log.info(
+            "mirror task started",
+            source=cfg.source_alias,
+            target=cfg.target_alias,
+            partitions=len(self._partitions),
+        )
+
+    async def _start_offset_syncs(self) -> None:
+        cfg = self.cfg
+        side = self.source if cfg.offset_syncs_location == "source" else self.target
+        admin = self._source_admin if cfg.offset_syncs_location == "source" else self._target_admin
+        self.offset_syncs_topic = offset_syncs_topic(cfg.target_alias)
+        await ensure_topic(
+            admin,
+            self.offset_syncs_topic,
+            partitions=1,
+            replication_factor=cfg.offset_syncs_replication_factor,
+            configs={"cleanup.policy": "compact"},
+        )
+        self._sync_producer = side.producer(linger_ms=50, acks="all")
+        await self._sync_producer.start()
+        self._target_consumer = self.target.consumer(enable_auto_commit=False)
+        await self._target_consumer.start()
+
+    async def stop(self) -> None:
+        if self._sync_sends:
+            await asyncio.gather(*self._sync_sends, return_exceptions=True)
+        for client in (
+            self._consumer,
+            self._target_consumer,
+            self._sync_producer,
+            self._source_admin,
+            self._target_admin,
+        ):
+            if client is None:
+                continue
+            try:
+                await (client.close() if hasattr(client, "close") else client.stop())
+            except Exception as exc:  # closing is best effort
+                log.debug("close failed", error=repr(exc))
+        self._consumer = self._target_consumer = self._sync_producer = None
+        self._source_admin = self._target_admin = None
+
+    # ------------------------------------------------------------ topics
+
+    async def refresh(self) -> None:
+        """List source topics; create remote topics; (re)assign this task's partitions."""
+        cfg = self.cfg
+        counts = await partition_counts(self._source_admin)
+        selected = {
+            t: n
+            for t, n in counts.items()
+            if self.filter.should_replicate(t, self.policy, cfg.target_alias)
+        }
+        mine = {
+            t: [p for p in range(n) if owns(t, p, self.task_id, cfg.task_count)]
+            for t, n in selected.items()
+        }
+        mine = {t: ps for t, ps in mine.items() if ps}
+        new_topics = [t for t in mine if t not in self._remote]
+        configs: dict[str, dict[str, str]] = {}
+        if cfg.sync_topic_configs:
+            for topic in new_topics:
+                configs[self.policy.remote_topic(cfg.source_alias, topic)] = await topic_configs(
+                    self._source_admin, topic
+                )
+        wanted = {self.policy.remote_topic(cfg.source_alias, t): selected[t] for t in mine}
+        have = await ensure_remote_topics(
+            self._target_admin,
+            wanted,
+            replication_factor=cfg.replication_factor,
+            configs=configs,
+        )
+        partitions: dict[KafkaTP, dict[str, Any]] = {}
+        for topic, parts in mine.items():
+            remote = self.policy.remote_topic(cfg.source_alias, topic)
+            self._remote[topic] = remote
+            for p in parts:
+                if p >= have.get(remote, 0):
+                    log.warning(
+                        "remote partition missing; not mirrored yet", topic=remote, partition=p
+                    )
+                    continue
+                tp = KafkaTP(topic, p)
+                partitions[tp] = self._partitions.get(tp) or {
+                    "cluster": cfg.source_alias,
+                    "topic": topic,
+                    "partition": p,
+                }
+        if set(partitions) != set(self._partitions):
+            await self._assign(partitions)
+        self._next_refresh = time.monotonic() + cfg.refresh_topics_interval
+
+    async def _assign(self, partitions: dict[KafkaTP, dict[str, Any]]) -> None:
+        added = [tp for tp in partitions if tp not in self._partitions]
+        self._partitions = partitions
+        self._consumer.assign(list(partitions))
+        for tp in partitions:
+            if tp in self._positions:
+                self._consumer.seek(tp, self._positions[tp])
+                continue
+            stored = self.context.offset(partitions[tp])
+            if stored and isinstance(stored.get("offset"), int):
+                self._consumer.seek(tp, int(stored["offset"]))
+                self._positions[tp] = int(stored["offset"])
+            elif self.cfg.auto_offset_reset == "earliest":
+                await self._consumer.seek_to_beginning(tp)
+            else:
+                await self._consumer.seek_to_end(tp)
+        for tp in list(self._positions):
+            if tp not in partitions:
+                del self._positions[tp]
+                self._emitter.forget(tp.topic, tp.partition)
+        if added:
+            log.info("partitions assigned", added=[f"{t}-{p}" for t, p in added])
+
+    # ------------------------------------------------------------ records
+
+    async def poll(self) -> list[SourceRecord]:
+        if self.cfg.refresh_topics_enabled and time.monotonic() >= self._next_refresh:
+            try:
+                await self.refresh()
+            except KafkaError as exc:
+                raise translate(exc, "cannot refresh topics") from exc
+        if not self._partitions:
+            await asyncio.sleep(_POLL_TIMEOUT_MS / 1000)
+            return []
+        try:
+            batches = await self._consumer.getmany(
+                timeout_ms=_POLL_TIMEOUT_MS, max_records=self.cfg.max_poll_records
+            )
+        except KafkaError as exc:
+            raise translate(exc, "cannot read the source cluster") from exc
+        out: list[SourceRecord] = []
+        provenance = self.cfg.provenance_header
+        for tp, messages in batches.items():
+            if not messages:
+                continue
+            remote = self._remote[tp.topic]
+            source_partition = self._partitions[tp]
+            partition = tp.partition
+            for m in messages:
+                headers = tuple(m.headers) if m.headers else ()
+                if headers and self._came_from_target(headers):
+                    continue
+                if provenance:
+                    headers = (*headers, self._provenance)
+                out.append(
+                    SourceRecord(
+                        topic=remote,
+                        key=m.key,
+                        value=m.value,
+                        headers=headers,
+                        timestamp=m.timestamp,
+                        source_partition=source_partition,
+                        source_offset={"offset": m.offset + 1},
+                        partition=partition,
+                    )
+                )
+            self._positions[tp] = messages[-1].offset + 1
+        if self._sync_producer is not None and not self._acks_seen:
+            await self._fallback_syncs(bool(out))
+        return out
+
+    def _came_from_target(self, headers: tuple[tuple[str, bytes | None], ...]) -> bool:
+        # a record that already went through the target must not go back there (loops)
+        return any(k == PROVENANCE_HEADER and v == self._target_alias_bytes for k, v in headers)
+
+    # ------------------------------------------------------------ offset syncs
+
+    async def commit_record(self, record: SourceRecord, metadata: Any) -> None:
+        """The target acknowledged ``record`` (Kafka Connect's ``commitRecord``).
+
+        ``metadata`` is the producer's record metadata (``.offset``) or the offset itself.
+        Gives exact offset syncs; without this hook the task falls back to lower bounds.
+        """
+        if self._sync_producer is None or record.source_offset is None:
+            return
+        self._acks_seen = True
+        downstream = metadata if isinstance(metadata, int) else getattr(metadata, "offset", None)
+        if downstream is None or downstream < 0:
+            return
+        sp = record.source_partition
+        sync = self._emitter.update(
+            str(sp["topic"]),
+            int(sp["partition"]),
+            int(record.source_offset["offset"]) - 1,
+            downstream,
+        )
+        if sync is not None:
+            self._send_sync(sync)
+
+    async def commit(self) -> None:
+        # after a checkpoint every record handed out so far is acknowledged: a sync taken
+        # now is exact (on a cluster reporting the true end offset)
+        self._next_fallback_sync = 0.0
+        self._fallback_synced.clear()
+
+    async def _fallback_syncs(self, busy: bool) -> None:
+        """Offset syncs from the target's end offsets, for runtimes without ``commit_record``.
+
+        A record not yet handed out lands at or after the remote partition's current end
+        ``E``, so ``(next upstream, E - 1)`` never translates past the true position.
+        """
+        now = time.monotonic()
+        if now < self._next_fallback_sync:
+            return
+        due = [
+            tp
+            for tp, pos in self._positions.items()
+            if pos != self._fallback_synced.get(tp)
+            and (
+                not busy
+                or pos - self._fallback_synced.get(tp, -(10**18)) >= self.cfg.offset_lag_max
+            )
+        ]
+        self._next_fallback_sync = now + _FALLBACK_SYNC_INTERVAL
+        if not due:
+            return
+        remote = [KafkaTP(self._remote[tp.topic], tp.partition) for tp in due]
+        try:
+            ends = await self._target_consumer.end_offsets(remote)
+        except KafkaError as exc:
+            log.warning("cannot read target end offsets", error=repr(exc))
+            return
+        for tp, rtp in zip(due, remote, strict=True):
+            end = ends.get(rtp, 0)
+            if end >= 1:
+                self._send_sync(OffsetSync(tp.topic, tp.partition, self._positions[tp], end - 1))
+                self._fallback_synced[tp] = self._positions[tp]
+
+    def _send_sync(self, sync: OffsetSync) -> None:
+        future = asyncio.ensure_future(
+            self._sync_producer.send(self.offset_syncs_topic, key=sync.key(), value=sync.value())
+        )
+        self._sync_sends.add(future)
+        future.add_done_callback(self._sync_sent)
+
+    def _sync_sent(self, future: asyncio.Future[Any]) -> None:
+        self._sync_sends.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            # offset syncs are best effort: a lost one only makes translation coarser
+            log.warning("offset sync not written", error=repr(future.exception()))

@@ -1,0 +1,176 @@
+"""Offset syncs and checkpoints: the records that let consumers fail over.
+
+An *offset sync* ``(topic, partition, upstream, downstream)`` says: the record at
+``upstream`` of the source partition was written at ``downstream`` of the remote
+partition. The source task emits one at least every ``offset.lag.max`` records per
+partition. A *checkpoint* is a consumer group's committed source offset translated
+through the newest sync at or before it; translated offsets are never ahead of the true
+position, so a failed-over consumer re-reads a little and never skips.
+
+Both are JSON on the wire (keys and values), MirrorMaker 2's field names.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class OffsetSync:
+    """The record at ``upstream`` in (topic, partition) sits at ``downstream`` remotely."""
+
+    topic: str
+    partition: int
+    upstream: int
+    downstream: int
+
+    def key(self) -> bytes:
+        return _dumps({"topic": self.topic, "partition": self.partition})
+
+    def value(self) -> bytes:
+        return _dumps({"upstreamOffset": self.upstream, "downstreamOffset": self.downstream})
+
+    @classmethod
+    def decode(cls, key: bytes | None, value: bytes | None) -> OffsetSync | None:
+        """Parse a record of the offset-syncs topic; ``None`` for anything else."""
+        try:
+            k, v = json.loads(key or b""), json.loads(value or b"")
+            return cls(
+                str(k["topic"]),
+                int(k["partition"]),
+                int(v["upstreamOffset"]),
+                int(v["downstreamOffset"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Group ``group``'s committed offset of the source (topic, partition) and its translation.
+
+    ``topic`` is the remote (target) topic name, as MirrorMaker 2 writes it.
+    """
+
+    group: str
+    topic: str
+    partition: int
+    upstream: int
+    downstream: int
+    metadata: str = ""
+
+    def key(self) -> bytes:
+        return _dumps({"group": self.group, "topic": self.topic, "partition": self.partition})
+
+    def value(self) -> bytes:
+        return _dumps(
+            {
+                "upstreamOffset": self.upstream,
+                "downstreamOffset": self.downstream,
+                "metadata": self.metadata,
+            }
+        )
+
+    @classmethod
+    def decode(cls, key: bytes | None, value: bytes | None) -> Checkpoint | None:
+        try:
+            k, v = json.loads(key or b""), json.loads(value or b"")
+            return cls(
+                str(k["group"]),
+                str(k["topic"]),
+                int(k["partition"]),
+                int(v["upstreamOffset"]),
+                int(v["downstreamOffset"]),
+                str(v.get("metadata", "")),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+@dataclass
+class _PartitionSyncState:
+    last_upstream: int = -1
+    last_downstream: int = -1
+    synced_upstream: int = -1
+    synced_downstream: int = -1
+
+
+@dataclass
+class SyncEmitter:
+    """Decides, record by acknowledged record, when a partition needs a new offset sync.
+
+    A sync is due for the first record, once ``lag_max`` records passed since the last
+    sync, and whenever the stream is not contiguous (a gap upstream from compaction or
+    transaction markers, or the target offset going backwards after a restart).
+    """
+
+    lag_max: int = 100
+    _state: dict[tuple[str, int], _PartitionSyncState] = field(default_factory=dict)
+
+    def update(
+        self, topic: str, partition: int, upstream: int, downstream: int
+    ) -> OffsetSync | None:
+        """Record that ``upstream`` landed at ``downstream``; the sync to write, if due."""
+        st = self._state.get((topic, partition))
+        if st is None:
+            st = self._state[(topic, partition)] = _PartitionSyncState()
+        due = (
+            st.synced_upstream < 0
+            or upstream - st.synced_upstream >= self.lag_max
+            or upstream != st.last_upstream + 1
+            or downstream <= st.last_downstream
+        )
+        st.last_upstream, st.last_downstream = upstream, downstream
+        if not due:
+            return None
+        st.synced_upstream, st.synced_downstream = upstream, downstream
+        return OffsetSync(topic, partition, upstream, downstream)
+
+    def forget(self, topic: str, partition: int) -> None:
+        self._state.pop((topic, partition), None)
+
+
+@dataclass
+class OffsetSyncStore:
+    """The offset syncs read so far, per source partition, for translating group offsets.
+
+    Syncs of a partition are kept increasing in both offsets: a sync that contradicts a
+    newer one (written before a restart re-sent records) is dropped. At most
+    ``max_per_partition`` are kept, the oldest dropped first.
+    """
+
+    max_per_partition: int = 4096
+    _syncs: dict[tuple[str, int], list[tuple[int, int]]] = field(default_factory=dict)
+
+    def add(self, sync: OffsetSync) -> None:
+        entries = self._syncs.setdefault((sync.topic, sync.partition), [])
+        while entries and (entries[-1][0] >= sync.upstream or entries[-1][1] >= sync.downstream):
+            entries.pop()
+        entries.append((sync.upstream, sync.downstream))
+        if len(entries) > self.max_per_partition:
+            del entries[: len(entries) - self.max_per_partition]
+
+    def translate(self, topic: str, partition: int, upstream: int) -> int | None:
+        """The target offset to resume from for committed source offset ``upstream``.
+
+        ``None`` when no sync at or before ``upstream`` is known (nothing safe to say).
+        """
+        entries = self._syncs.get((topic, partition))
+        if not entries:
+            return None
+        i = bisect.bisect_right(entries, (upstream, float("inf"))) - 1
+        if i < 0:
+            return None
+        sync_up, sync_down = entries[i]
+        # the record at sync_up is at sync_down; records after it come after sync_down
+        return sync_down if upstream == sync_up else sync_down + 1
+
+    def partitions(self) -> list[tuple[str, int]]:
+        return list(self._syncs)

@@ -1,0 +1,149 @@
+"""Target topics: created explicitly, never by a broker's auto-creation.
+
+A remote topic gets the source topic's partition count, the flow's replication factor
+(capped at the target's broker count) and, with ``sync.topic.configs.enabled``, the
+source topic's non-default configs. A source topic that grew gets partitions added on
+the target where the broker supports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import structlog
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
+
+log = structlog.get_logger(__name__)
+
+# Configs that belong to the cluster they are set on (MirrorMaker 2 leaves them too).
+_NOT_SYNCED = {
+    "follower.replication.throttled.replicas",
+    "leader.replication.throttled.replicas",
+    "message.timestamp.difference.max.ms",
+    "message.timestamp.type",
+    "unclean.leader.election.enable",
+    "min.insync.replicas",
+}
+_DYNAMIC_TOPIC_CONFIG = 1
+
+
+async def partition_counts(
+    admin: AIOKafkaAdminClient, topics: Iterable[str] | None = None
+) -> dict[str, int]:
+    """``{topic: partitions}`` for ``topics`` (all topics when ``None``)."""
+    names = list(topics) if topics is not None else list(await admin.list_topics())
+    if not names:
+        return {}
+    out: dict[str, int] = {}
+    for info in await admin.describe_topics(names):
+        if info.get("error_code", 0) == 0 and info.get("partitions"):
+            out[info["topic"]] = len(info["partitions"])
+    return out
+
+
+async def topic_configs(admin: AIOKafkaAdminClient, topic: str) -> dict[str, str]:
+    """The topic's explicitly set configs worth copying (asked for all, filtered here)."""
+    try:
+        responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    except KafkaError as exc:
+        log.warning("cannot read topic configs", topic=topic, error=repr(exc))
+        return {}
+    out: dict[str, str] = {}
+    for response in responses:
+        for resource in response.resources:
+            for entry in resource[4]:
+                name, value = entry[0], entry[1]
+                # v0 entries carry is_default (bool); v1+ carry config_source (int)
+                explicit = (
+                    entry[3] == _DYNAMIC_TOPIC_CONFIG
+                    if isinstance(entry[3], int) and not isinstance(entry[3], bool)
+                    else not entry[3]
+                )
+                if explicit and value is not None and name not in _NOT_SYNCED:
+                    out[name] = value
+    return out
+
+
+async def ensure_remote_topics(
+    target: AIOKafkaAdminClient,
+    wanted: Mapping[str, int],
+    *,
+    replication_factor: int,
+    configs: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, int]:
+    """Create or grow each remote topic to its wanted partition count.
+
+    Returns the partition counts the target really has afterwards (growing may be
+    unsupported, e.g. on Tansu; then the old count is kept and a warning logged).
+    """
+    existing = await partition_counts(target, [t for t in wanted if t in await _names(target)])
+    brokers = max(1, len((await target.describe_cluster()).get("brokers", [])))
+    rf = min(replication_factor, brokers)
+    to_create = [
+        NewTopic(
+            name,
+            num_partitions=count,
+            replication_factor=rf,
+            topic_configs=dict((configs or {}).get(name, {})),
+        )
+        for name, count in wanted.items()
+        if name not in existing
+    ]
+    for topic in to_create:
+        if await create_topic(target, topic):
+            log.info("remote topic created", topic=topic.name, partitions=topic.num_partitions)
+    grow = {n: c for n, c in wanted.items() if n in existing and existing[n] < c}
+    if grow:
+        try:
+            await target.create_partitions({n: NewPartitions(c) for n, c in grow.items()})
+            log.info("remote topic partitions added", topics=grow)
+        except (KafkaError, OSError) as exc:
+            log.warning("cannot add partitions on target", topics=grow, error=repr(exc))
+    names = await _names(target)
+    created = await partition_counts(target, [n for n in wanted if n in names])
+    return {n: created.get(n, 0) for n in wanted}
+
+
+async def create_topic(admin: AIOKafkaAdminClient, topic: NewTopic) -> bool:
+    """Create ``topic``; False if it already existed. Other refusals raise."""
+    try:
+        response = await admin.create_topics([topic])
+    except TopicAlreadyExistsError:
+        return False
+    for error in response.topic_errors:
+        code = error[1]
+        if code == TopicAlreadyExistsError.errno:
+            return False
+        if code:
+            message = error[2] if len(error) > 2 else ""
+            raise for_code(code)(f"cannot create topic {topic.name}: {message}")
+    return True
+
+
+async def _names(admin: AIOKafkaAdminClient) -> set[str]:
+    return set(await admin.list_topics())
+
+
+async def ensure_topic(
+    admin: AIOKafkaAdminClient,
+    name: str,
+    *,
+    partitions: int = 1,
+    replication_factor: int = 3,
+    configs: Mapping[str, str] | None = None,
+) -> None:
+    """Create one (bookkeeping) topic unless it exists."""
+    if name in await _names(admin):
+        return
+    brokers = max(1, len((await admin.describe_cluster()).get("brokers", [])))
+    await create_topic(
+        admin,
+        NewTopic(
+            name,
+            num_partitions=partitions,
+            replication_factor=min(replication_factor, brokers),
+            topic_configs=dict(configs or {}),
+        ),
+    )

@@ -1,0 +1,88 @@
+"""Offset syncs: when they are emitted, how offsets translate, the wire format."""
+
+from __future__ import annotations
+
+from connectors.kafka_mirror.assignment import owner
+from connectors.kafka_mirror.syncs import Checkpoint, OffsetSync, OffsetSyncStore, SyncEmitter
+
+
+def test_emitter_syncs_first_record_then_every_lag_max() -> None:
+    emitter = SyncEmitter(lag_max=10)
+    emitted = [s for u in range(35) if (s := emitter.update("t", 0, u, u + 1000))]
+    assert [s.upstream for s in emitted] == [0, 10, 20, 30]
+    assert emitted[1] == OffsetSync("t", 0, 10, 1010)
+
+
+def test_emitter_syncs_on_gaps_and_rewinds() -> None:
+    emitter = SyncEmitter(lag_max=100)
+    assert emitter.update("t", 0, 0, 0)
+    assert emitter.update("t", 0, 1, 1) is None
+    assert emitter.update("t", 0, 5, 2)  # upstream gap (compaction, markers)
+    assert emitter.update("t", 0, 6, 3) is None
+    assert emitter.update("t", 0, 3, 4)  # replay after a restart: not contiguous
+    assert emitter.update("t", 0, 4, 2)  # downstream went backwards
+
+
+def test_lag_zero_syncs_every_record() -> None:
+    emitter = SyncEmitter(lag_max=0)
+    assert all(emitter.update("t", 0, u, u) for u in range(5))
+
+
+def test_translation_is_never_ahead_and_bounded() -> None:
+    lag = 100
+    emitter, store = SyncEmitter(lag_max=lag), OffsetSyncStore()
+    offset_shift = 37  # the target partition already held 37 records
+    for u in range(1000):
+        sync = emitter.update("t", 0, u, u + offset_shift)
+        if sync:
+            store.add(sync)
+    for committed in range(1, 1000):
+        translated = store.translate("t", 0, committed)
+        assert translated is not None
+        true_position = committed + offset_shift
+        assert translated <= true_position
+        assert true_position - translated <= lag
+
+
+def test_translation_before_any_sync_is_unknown() -> None:
+    store = OffsetSyncStore()
+    assert store.translate("t", 0, 5) is None
+    store.add(OffsetSync("t", 0, 10, 3))
+    assert store.translate("t", 0, 5) is None
+    assert store.translate("t", 0, 10) == 3
+    assert store.translate("t", 0, 11) == 4
+
+
+def test_store_drops_syncs_contradicted_by_a_replay() -> None:
+    store = OffsetSyncStore()
+    store.add(OffsetSync("t", 0, 0, 0))
+    store.add(OffsetSync("t", 0, 100, 100))
+    store.add(OffsetSync("t", 0, 200, 200))
+    # the task restarted from upstream 150: records 150.. were written again from 230
+    store.add(OffsetSync("t", 0, 150, 230))
+    assert store.translate("t", 0, 210) == 231
+    assert store.translate("t", 0, 120) == 101
+
+
+def test_store_is_bounded() -> None:
+    store = OffsetSyncStore(max_per_partition=3)
+    for u in range(10):
+        store.add(OffsetSync("t", 0, u * 10, u * 10))
+    assert store.translate("t", 0, 55) is None
+    assert store.translate("t", 0, 95) == 91
+
+
+def test_wire_format_round_trips() -> None:
+    sync = OffsetSync("orders", 3, 120, 118)
+    assert OffsetSync.decode(sync.key(), sync.value()) == sync
+    assert b'"upstreamOffset":120' in sync.value()
+    cp = Checkpoint("g", "a.orders", 1, 50, 48, "")
+    assert Checkpoint.decode(cp.key(), cp.value()) == cp
+    assert OffsetSync.decode(b"junk", b"{}") is None
+
+
+def test_assignment_is_stable_and_spreads_a_topic() -> None:
+    owners = [owner("orders", p, 3) for p in range(6)]
+    assert sorted(owners) == [0, 0, 1, 1, 2, 2]
+    assert owner("orders", 4, 3) == owners[4]
+    assert owner("x", 0, 1) == 0
