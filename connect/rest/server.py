@@ -68,7 +68,16 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 class _EmbeddedServer(uvicorn.Server):
-    """uvicorn without its signal handlers: the hosting worker handles signals."""
+    """uvicorn without its signal handlers (the worker owns them), with a ``ready`` event."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self.ready.set()
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
@@ -134,19 +143,13 @@ class RestServer(Service):
         )
         self._server = _EmbeddedServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=self._sockets), name="rest")
-        started = asyncio.create_task(self._wait_started(), name="rest-started")
+        started = asyncio.create_task(self._server.ready.wait(), name="rest-started")
         done, _ = await asyncio.wait({self._task, started}, return_when=asyncio.FIRST_COMPLETED)
         if started not in done:
             started.cancel()
             self._close_sockets()
             error = self._task.exception() if not self._task.cancelled() else None
             raise RuntimeError(f"REST server failed to start: {error!r}")
-
-    async def _wait_started(self) -> None:
-        assert self._server is not None
-        # uvicorn exposes only a flag; poll it briefly (it flips within one loop turn).
-        while not self._server.started:
-            await asyncio.sleep(0.005)
 
     async def on_stop(self) -> None:
         server, task = self._server, self._task
