@@ -103,7 +103,9 @@ class TimestampConverter(KeyOrValueTransform):
                 return EPOCH + timedelta(days=value)
             if name == TIME_NAME:
                 return EPOCH + timedelta(milliseconds=value)
-            return EPOCH + timedelta(seconds=value / self.per_second)
+            if isinstance(value, float):
+                return EPOCH + timedelta(seconds=value / self.per_second)
+            return EPOCH + timedelta(microseconds=value * 1_000_000 // self.per_second)
         raise DataError(f"TimestampConverter: cannot read a timestamp from {type(value).__name__}")
 
     def from_datetime(self, moment: datetime) -> Any:
