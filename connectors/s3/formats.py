@@ -1,0 +1,424 @@
+"""Object formats: how records become the bytes of one object.
+
+A ``Format`` makes one ``FileEncoder`` per object. Encoders that can stream (JSON lines,
+bytes, Avro blocks) hand bytes over as they are produced so the uploader can ship
+parts while the file is still open; Parquet keeps its rows until ``finish``.
+
+``schema_key(record)`` identifies the shape a record needs: an encoder accepts only
+records of the key it was opened with, and a change rotates the files (deterministically,
+so replays produce the same objects).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any
+
+from connect.api import ConfigError, DataError, SinkRecord
+from connectors.s3.avro_schema import connect_to_avro, infer_avro
+from connectors.s3.config import S3SinkConfig
+
+PARQUET_HINT = "format.class parquet needs pyarrow: pip install 'smart-connect[parquet]'"
+
+
+def require_pyarrow() -> Any:
+    """Import pyarrow (the ``parquet`` extra) or fail with the install command."""
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError as exc:
+        raise ConfigError(PARQUET_HINT, key="format.class") from exc
+    return pyarrow
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(obj)).decode("ascii")
+    raise TypeError(f"{type(obj).__name__} is not JSON serializable")
+
+
+def header_entry(name: str, value: bytes | None) -> dict[str, Any]:
+    """A header as an envelope entry: UTF-8 text in ``value``, other bytes in ``value_base64``."""
+    if value is None:
+        return {"key": name, "value": None}
+    try:
+        return {"key": name, "value": value.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"key": name, "value_base64": base64.b64encode(value).decode("ascii")}
+
+
+def envelope(record: SinkRecord) -> dict[str, Any]:
+    """The record with its coordinates, as ``store.envelope`` writes it."""
+    return {
+        "topic": record.topic,
+        "partition": record.partition,
+        "offset": record.offset,
+        "timestamp": record.timestamp,
+        "key": record.key,
+        "value": record.value,
+        "headers": [header_entry(k, v) for k, v in record.headers],
+    }
+
+
+class FileEncoder(ABC):
+    """Encodes the records of one object."""
+
+    @abstractmethod
+    def write(self, record: SinkRecord) -> bytes:
+        """Encode ``record``; return bytes ready for the object now (may be empty)."""
+
+    @abstractmethod
+    def finish(self) -> bytes:
+        """The remaining bytes of the object."""
+
+    @property
+    def held(self) -> int:
+        """Bytes (estimated) the encoder keeps that ``write`` has not returned yet."""
+        return 0
+
+
+class Format(ABC):
+    """A ``format.class``: names the extension and makes encoders."""
+
+    extension: str
+
+    def schema_key(self, record: SinkRecord) -> Any:
+        """What must stay the same across the records of one object (``None``: anything)."""
+        return None
+
+    @abstractmethod
+    def encoder(self, record: SinkRecord) -> FileEncoder:
+        """An encoder for an object whose first record is ``record``."""
+
+
+# ---------------------------------------------------------------- JSON lines
+
+
+class _JsonEncoder(FileEncoder):
+    def __init__(self, fmt: JsonFormat) -> None:
+        self.fmt = fmt
+
+    def write(self, record: SinkRecord) -> bytes:
+        return self.fmt.line(record)
+
+    def finish(self) -> bytes:
+        return b""
+
+
+class JsonFormat(Format):
+    """One JSON document per line: the record value, or its envelope."""
+
+    extension = "json"
+
+    def __init__(self, config: S3SinkConfig, *, raw_json_values: bool = False) -> None:
+        self.envelope = config.envelope
+        # With a schemaless JSON value converter the raw bytes already are the JSON text.
+        self.raw_json_values = raw_json_values and not config.envelope
+        self._dumps = json.JSONEncoder(
+            separators=(",", ":"), ensure_ascii=False, default=_json_default
+        ).encode
+
+    def line(self, record: SinkRecord) -> bytes:
+        if self.raw_json_values:
+            raw = record.raw_value
+            if raw is not None and b"\n" not in raw and b"\r" not in raw:
+                return raw + b"\n"
+        doc = envelope(record) if self.envelope else record.value
+        try:
+            return (self._dumps(doc) + "\n").encode("utf-8")
+        except (TypeError, ValueError) as exc:
+            raise DataError(
+                f"record {record.topic}-{record.partition}@{record.offset}: cannot write as "
+                f"JSON: {exc}"
+            ) from exc
+
+    def encoder(self, record: SinkRecord) -> FileEncoder:
+        return _JsonEncoder(self)
+
+
+# ---------------------------------------------------------------- raw bytes
+
+
+def as_bytes(value: Any) -> bytes:
+    """A record key or value as raw bytes (text as UTF-8, structures as JSON)."""
+    if value is None:
+        return b""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return json.dumps(value, separators=(",", ":"), default=_json_default).encode("utf-8")
+
+
+class _BytesEncoder(FileEncoder):
+    def __init__(self, fmt: BytesFormat) -> None:
+        self.fmt = fmt
+
+    def write(self, record: SinkRecord) -> bytes:
+        value = record.raw_value if record.raw_value is not None else as_bytes(record.value)
+        if self.fmt.store_keys:
+            key = record.raw_key if record.raw_key is not None else as_bytes(record.key)
+            return key + self.fmt.key_separator + value + self.fmt.separator
+        return value + self.fmt.separator
+
+    def finish(self) -> bytes:
+        return b""
+
+
+class BytesFormat(Format):
+    """Raw values separated by ``format.bytearray.separator`` (optionally ``key<sep>value``)."""
+
+    def __init__(self, config: S3SinkConfig) -> None:
+        self.separator = config.bytes_separator.encode("utf-8")
+        self.key_separator = config.bytes_key_separator.encode("utf-8")
+        self.store_keys = config.store_keys
+        self.extension = config.bytes_extension.lstrip(".") or "bin"
+
+    def encoder(self, record: SinkRecord) -> FileEncoder:
+        return _BytesEncoder(self)
+
+
+# ---------------------------------------------------------------- Avro
+
+
+class _AvroEncoder(FileEncoder):
+    def __init__(self, fmt: AvroFormat, schema: dict[str, Any]) -> None:
+        from fastavro import parse_schema
+        from fastavro.write import Writer
+
+        self.fmt = fmt
+        self.buffer = io.BytesIO()
+        self.writer = Writer(self.buffer, parse_schema(schema), codec=fmt.codec)
+
+    def _drain(self) -> bytes:
+        data = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return data
+
+    def write(self, record: SinkRecord) -> bytes:
+        try:
+            self.writer.write(self.fmt.datum(record))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise DataError(
+                f"record {record.topic}-{record.partition}@{record.offset}: does not fit the "
+                f"Avro schema: {exc}"
+            ) from exc
+        return self._drain()
+
+    def finish(self) -> bytes:
+        self.writer.flush()
+        return self._drain()
+
+    @property
+    def held(self) -> int:
+        return int(getattr(self.writer, "block_size", 0) or 0)
+
+
+class AvroFormat(Format):
+    """Avro object container files (fastavro); the schema comes from the record's Connect
+    schema, from ``avro.schema``, or is inferred from the value."""
+
+    extension = "avro"
+
+    def __init__(self, config: S3SinkConfig) -> None:
+        self.envelope = config.envelope
+        self.codec = config.avro_codec
+        self.fixed: dict[str, Any] | None = None
+        if config.avro_schema:
+            try:
+                self.fixed = json.loads(config.avro_schema)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"not valid JSON: {exc}", key="avro.schema") from exc
+        self._schemas: dict[str, dict[str, Any]] = {}
+
+    def _value_schema(self, schema: Mapping[str, Any] | None, value: Any, name: str) -> Any:
+        if schema is not None:
+            return connect_to_avro(schema, name)
+        return infer_avro(value, name)
+
+    def schema_for(self, record: SinkRecord) -> dict[str, Any]:
+        if self.envelope:
+            key_schema = self._value_schema(record.key_schema, record.key, "Key")
+            value_schema = (
+                self.fixed
+                if self.fixed is not None
+                else self._value_schema(record.value_schema, record.value, "Value")
+            )
+            return {
+                "type": "record",
+                "name": "KafkaRecord",
+                "namespace": "smartconnect",
+                "fields": [
+                    {"name": "topic", "type": "string"},
+                    {"name": "partition", "type": "int"},
+                    {"name": "offset", "type": "long"},
+                    {"name": "timestamp", "type": ["null", "long"]},
+                    {"name": "key", "type": _nullable(key_schema)},
+                    {"name": "value", "type": _nullable(value_schema)},
+                    {
+                        "name": "headers",
+                        "type": {
+                            "type": "array",
+                            "items": {
+                                "type": "record",
+                                "name": "Header",
+                                "fields": [
+                                    {"name": "key", "type": "string"},
+                                    {"name": "value", "type": ["null", "bytes"]},
+                                ],
+                            },
+                        },
+                    },
+                ],
+            }
+        if self.fixed is not None:
+            return self.fixed
+        schema = self._value_schema(record.value_schema, record.value, "Value")
+        return (
+            {"type": schema}
+            if isinstance(schema, str)
+            else dict(schema)
+            if isinstance(schema, dict)
+            else {"type": schema}
+        )
+
+    def schema_key(self, record: SinkRecord) -> Any:
+        return json.dumps(self.schema_for(record), sort_keys=True)
+
+    def datum(self, record: SinkRecord) -> Any:
+        if self.envelope:
+            return {
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "timestamp": record.timestamp,
+                "key": record.key,
+                "value": record.value,
+                "headers": [{"key": k, "value": v} for k, v in record.headers],
+            }
+        return record.value
+
+    def encoder(self, record: SinkRecord) -> FileEncoder:
+        key = self.schema_key(record)
+        schema = self._schemas.get(key)
+        if schema is None:
+            schema = json.loads(key)
+            if len(self._schemas) > 256:
+                self._schemas.clear()
+            self._schemas[key] = schema
+        try:
+            return _AvroEncoder(self, schema)
+        except Exception as exc:  # fastavro raises several kinds for a bad schema
+            raise ConfigError(f"invalid Avro schema: {exc}", key="avro.schema") from exc
+
+
+def _nullable(schema: Any) -> Any:
+    if isinstance(schema, list):
+        return schema if "null" in schema else ["null", *schema]
+    if schema == "null":
+        return "null"
+    return ["null", schema]
+
+
+# ---------------------------------------------------------------- Parquet
+
+
+class _ParquetEncoder(FileEncoder):
+    def __init__(self, fmt: ParquetFormat) -> None:
+        self.fmt = fmt
+        self.rows: list[dict[str, Any]] = []
+        self._held = 0
+
+    def write(self, record: SinkRecord) -> bytes:
+        row = self.fmt.row(record)
+        self.rows.append(row)
+        self._held += 64 + len(record.raw_value or b"") + len(record.raw_key or b"")
+        return b""
+
+    def finish(self) -> bytes:
+        pa = require_pyarrow()
+        import pyarrow.parquet as pq
+
+        names: dict[str, None] = {}
+        for row in self.rows:
+            names.update(dict.fromkeys(row))
+        try:
+            columns = {n: pa.array([row.get(n) for row in self.rows]) for n in names}
+            table = pa.table(columns) if columns else pa.table({"value": pa.nulls(len(self.rows))})
+            sink = io.BytesIO()
+            codec = None if self.fmt.codec == "none" else self.fmt.codec
+            pq.write_table(table, sink, compression=codec)
+        except (pa.ArrowException, ValueError, TypeError) as exc:
+            first = self.fmt.first_offset
+            raise DataError(f"cannot write Parquet (records from offset {first}): {exc}") from exc
+        self.rows = []
+        self._held = 0
+        return sink.getvalue()
+
+    @property
+    def held(self) -> int:
+        return self._held
+
+
+class ParquetFormat(Format):
+    """Parquet files (pyarrow, the ``parquet`` extra): one row per record — the value's
+    fields when it is a struct/map, else a ``value`` column — or the envelope."""
+
+    extension = "parquet"
+
+    def __init__(self, config: S3SinkConfig) -> None:
+        require_pyarrow()
+        self.envelope = config.envelope
+        self.codec = config.parquet_codec
+        self.first_offset: int | None = None
+
+    def schema_key(self, record: SinkRecord) -> Any:
+        if record.value_schema is None:
+            return None
+        return json.dumps(record.value_schema, sort_keys=True)
+
+    def row(self, record: SinkRecord) -> dict[str, Any]:
+        if self.envelope:
+            return {
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "timestamp": record.timestamp,
+                "key": _parquet_value(record.key),
+                "value": _parquet_value(record.value),
+                "headers": [{"key": k, "value": v} for k, v in record.headers],
+            }
+        if isinstance(record.value, Mapping):
+            return dict(record.value)
+        return {"value": record.value}
+
+    def encoder(self, record: SinkRecord) -> FileEncoder:
+        self.first_offset = record.offset
+        return _ParquetEncoder(self)
+
+
+def _parquet_value(value: Any) -> Any:
+    # A column holds one type; structures are kept as JSON text so any value fits.
+    if value is None or isinstance(value, str | bytes):
+        return value
+    return json.dumps(value, separators=(",", ":"), default=_json_default)
+
+
+def make_format(config: S3SinkConfig, *, raw_json_values: bool = False) -> Format:
+    """The ``format.class`` of ``config``."""
+    if config.format == "json":
+        return JsonFormat(config, raw_json_values=raw_json_values)
+    if config.format == "bytes":
+        return BytesFormat(config)
+    if config.format == "avro":
+        return AvroFormat(config)
+    if config.format == "parquet":
+        return ParquetFormat(config)
+    raise ConfigError(f"unsupported format {config.format!r}", key="format.class")

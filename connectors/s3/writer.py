@@ -1,0 +1,280 @@
+"""Per topic-partition writing: open objects, rotation, and the offset safe to commit.
+
+Records of one Kafka partition go, in offset order, into one open object per encoded
+partition. Those objects form a *rotation group* that starts at the first record after
+the last commit point. A rotation completes every object of the group and moves the
+commit point to the offset after the group's last record. Rotation triggers are:
+
+- ``flush.size`` records in the group;
+- record time: the record is ``rotate.interval.ms`` or more after the group's first one;
+- a record needing another schema than its object was opened with (Avro, Parquet);
+- wall clock: ``rotate.schedule.interval.ms`` boundaries, checked on ``put`` and
+  ``pre_commit`` (so idle partitions are flushed too);
+- the task's buffer going over ``s3.buffer.max.bytes`` (largest group first).
+
+The first three depend on the records only, so after a crash the task, resuming from
+the commit point, cuts exactly the same objects and overwrites the same keys. The last
+two depend on time and memory and do not (see docs/s3.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from connect.api import ConnectError, DataError, SinkRecord, TopicPartition
+from connectors.s3 import layout
+from connectors.s3.config import S3SinkConfig
+from connectors.s3.formats import FileEncoder, Format
+from connectors.s3.partitioners import Partitioner, TimestampExtractor
+from connectors.s3.storage import S3Storage
+from connectors.s3.upload import BufferAccount, ObjectUpload
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class OpenObject:
+    """An object of the current rotation group."""
+
+    key: str
+    start_offset: int
+    schema_key: Any
+    encoder: FileEncoder
+    upload: ObjectUpload
+    end_offset: int = -1
+    count: int = 0
+
+    @property
+    def buffered(self) -> int:
+        return self.upload.buffered + self.encoder.held
+
+
+@dataclass
+class WriterStats:
+    """Counters for tests, logs and benchmarks."""
+
+    records: int = 0
+    objects: int = 0
+    bytes: int = 0
+    rotations: dict[str, int] = field(default_factory=dict)
+
+
+class TopicPartitionWriter:
+    """Writes the records of one Kafka partition into objects and tracks the commit point."""
+
+    def __init__(
+        self,
+        tp: TopicPartition,
+        config: S3SinkConfig,
+        fmt: Format,
+        partitioner: Partitioner,
+        extractor: TimestampExtractor,
+        storage: S3Storage,
+        account: BufferAccount,
+        stats: WriterStats | None = None,
+        relieve: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.tp = tp
+        self.config = config
+        self.format = fmt
+        self.partitioner = partitioner
+        self.extractor = extractor
+        self.storage = storage
+        self.account = account
+        self.stats = stats or WriterStats()
+        self.relieve = relieve  # the task's way to get under s3.buffer.max.bytes
+        self.broken: BaseException | None = None
+        self.extension = fmt.extension + (".gz" if config.compression == "gzip" else "")
+        self.objects: dict[str, OpenObject] = {}
+        self.next_offset: int | None = None  # offset after the last record taken
+        self.commit_point: int | None = None  # everything before it is in complete objects
+        self.group_start: int | None = None
+        self.group_count = 0
+        self.group_time: int | None = None  # record time of the group's first record
+        self.deadline: float | None = None  # wall-clock rotation (seconds since epoch)
+        self._gzip_level = config.compression_level if config.compression == "gzip" else None
+        self._needs_time = config.needs_timestamp
+        self._ignore_nulls = config.null_values == "ignore"
+        self._fail_nulls = config.null_values == "fail"
+
+    # ------------------------------------------------------------ state
+
+    @property
+    def buffered(self) -> int:
+        return sum(obj.buffered for obj in self.objects.values())
+
+    def committable(self) -> int | None:
+        """The offset to commit: all records before it are in complete objects."""
+        if not self.objects and self.next_offset is not None and self.broken is None:
+            return self.next_offset
+        return self.commit_point
+
+    def failed(self) -> BaseException | None:
+        for obj in self.objects.values():
+            exc = obj.upload.failed()
+            if exc is not None:
+                return exc
+        return None
+
+    # ------------------------------------------------------------ writing
+
+    async def write(self, records: list[SinkRecord]) -> None:
+        """Take ``records`` (this partition's, in offset order); skips ones already taken."""
+        cfg = self.config
+        if self.broken is not None:
+            raise ConnectError(
+                f"{self.tp.topic}-{self.tp.partition}: an earlier upload failed "
+                f"({self.broken}); the task must restart from the committed offset"
+            )
+        for record in records:
+            if self.next_offset is not None and record.offset < self.next_offset:
+                continue  # a batch redelivered after backpressure: already written
+            if record.value is None and record.raw_value is None:
+                if self._fail_nulls:
+                    raise DataError(
+                        f"record {record.topic}-{record.partition}@{record.offset} has a null "
+                        "value (behavior.on.null.values=fail)"
+                    )
+                if self._ignore_nulls:
+                    self.next_offset = record.offset + 1
+                    if not self.objects:
+                        self.commit_point = self.next_offset
+                    continue
+            ts = self.extractor(record) if self._needs_time else None
+            if (
+                ts is not None
+                and self.objects
+                and cfg.rotate_interval_ms > 0
+                and self.group_time is not None
+                and ts - self.group_time >= cfg.rotate_interval_ms
+            ):
+                await self.rotate("rotate.interval.ms")
+            encoded = self.partitioner.encode(record, ts)
+            obj = self.objects.get(encoded)
+            schema_key = self.format.schema_key(record)
+            if obj is not None and obj.schema_key != schema_key:
+                await self.rotate("schema change")
+                obj = None
+            if obj is None:
+                obj = self._open(record, encoded, schema_key)
+            if not self.group_count:
+                self._start_group(record, ts)
+            data = obj.encoder.write(record)
+            obj.upload.write(data)
+            obj.end_offset = record.offset
+            obj.count += 1
+            self.next_offset = record.offset + 1
+            self.group_count += 1
+            self.stats.records += 1
+            if self.group_count >= cfg.flush_size:
+                await self.rotate("flush.size")
+            if self.account.over and self.relieve is not None:
+                await self.relieve()
+
+    def _start_group(self, record: SinkRecord, ts: int | None) -> None:
+        self.group_start = record.offset
+        self.group_time = ts
+        interval = self.config.rotate_schedule_interval_ms
+        if interval > 0:
+            now_ms = int(time.time() * 1000)
+            # aligned to the interval in the configured zone, like Kafka Connect's scheduler
+            from connectors.s3.partitioners import TimeBasedPartitioner
+
+            aligned = TimeBasedPartitioner("'x'", interval, self.config.timezone).bucket(now_ms)
+            self.deadline = (aligned + interval) / 1000
+
+    def _open(self, record: SinkRecord, encoded: str, schema_key: Any) -> OpenObject:
+        key = layout.object_key(
+            self.config.prefix(),
+            record.topic,
+            encoded,
+            record.partition,
+            record.offset,
+            self.extension,
+            include_topic=self.config.path_include_topic,
+            pad=self.config.zero_pad_width,
+        )
+        base = self.group_start if self.group_count else record.offset
+        metadata = {
+            layout.META_TOPIC: record.topic,
+            layout.META_PARTITION: str(record.partition),
+            layout.META_START: str(record.offset),
+            layout.META_BASE: str(base),
+        }
+        upload = ObjectUpload(
+            self.storage,
+            key,
+            metadata,
+            part_size=self.config.part_size,
+            account=self.account,
+            gzip_level=self._gzip_level,
+        )
+        encoder = self.format.encoder(record)
+        obj = OpenObject(key, record.offset, schema_key, encoder, upload)
+        self.objects[encoded] = obj
+        return obj
+
+    # ------------------------------------------------------------ rotation
+
+    async def rotate(self, reason: str) -> None:
+        """Complete every open object; the commit point moves past the group."""
+        if not self.objects:
+            return
+        objects = list(self.objects.values())
+        try:
+            await asyncio.gather(*(self._complete(obj) for obj in objects))
+        except BaseException as exc:
+            # what was taken since the commit point is gone: refuse more records so nothing
+            # after the gap is committed; the task restarts from the commit point
+            self.broken = exc
+            self.next_offset = self.commit_point
+            await self.abort()
+            raise
+        self.objects.clear()
+        self.commit_point = self.next_offset
+        self.group_count = 0
+        self.group_start = None
+        self.group_time = None
+        self.deadline = None
+        self.stats.rotations[reason] = self.stats.rotations.get(reason, 0) + 1
+        log.debug(
+            "objects written",
+            topic=self.tp.topic,
+            partition=self.tp.partition,
+            objects=len(objects),
+            commit_offset=self.commit_point,
+            reason=reason,
+        )
+
+    async def _complete(self, obj: OpenObject) -> None:
+        tail = obj.encoder.finish()
+        obj.upload.write(tail)
+        await obj.upload.complete(
+            {layout.META_END: str(obj.end_offset), layout.META_COUNT: str(obj.count)}
+        )
+        self.stats.objects += 1
+        self.stats.bytes += obj.upload.size
+
+    async def rotate_if_due(self, now: float | None = None) -> bool:
+        """Wall-clock rotation (``rotate.schedule.interval.ms``), for idle partitions too."""
+        if self.deadline is None or not self.objects:
+            return False
+        if (now if now is not None else time.time()) < self.deadline:
+            return False
+        await self.rotate("rotate.schedule.interval.ms")
+        return True
+
+    async def abort(self) -> None:
+        """Drop the open objects (nothing of them becomes visible)."""
+        objects = list(self.objects.values())
+        self.objects.clear()
+        self.group_count = 0
+        self.group_start = None
+        self.deadline = None
+        await asyncio.gather(*(obj.upload.abort() for obj in objects), return_exceptions=True)
