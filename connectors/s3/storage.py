@@ -118,17 +118,24 @@ class S3Storage:
         """Build the client and check the bucket: missing or forbidden fails here."""
         if self.client is None:
             self.client = await asyncio.to_thread(make_client, self.config)
-        await self.check_bucket()
+        await self.check_bucket(f"{self.config.prefix()}.smart-connect-write-check")
 
     def where(self) -> str:
         return f"bucket {self.bucket!r}" + (
             f" at {self.config.store_url}" if self.config.store_url else ""
         )
 
-    async def check_bucket(self) -> None:
-        """``ConfigError`` naming the bucket when it does not exist or denies access."""
+    async def check_bucket(self, probe_key: str | None = None) -> None:
+        """``ConfigError`` naming the bucket when it does not exist or denies access.
+
+        With ``probe_key``, write access is checked too: a multipart upload is started
+        there and aborted at once, so nothing becomes visible.
+        """
         try:
             await self._call("head bucket", self.client.head_bucket, Bucket=self.bucket)
+            if probe_key is not None:
+                upload_id = await self.create_multipart(probe_key, {})
+                await self.abort_multipart(probe_key, upload_id)
         except ConnectError as exc:
             cause = exc.__cause__
             if isinstance(cause, ClientError):
