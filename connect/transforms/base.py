@@ -7,10 +7,13 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import ConfigDict
 
+from connect import __version__
 from connect.api import ConnectorConfig, ConnectRecord, DataError, Transformation
 from connect.transforms.schema import Schema
 
 Target = Literal["key", "value"]
+VERSION = __version__
+"""Version of the built-in transforms and predicates (the project's)."""
 R = TypeVar("R", bound=ConnectRecord)
 
 
@@ -28,6 +31,7 @@ class KeyOrValueTransform(Transformation):
     """
 
     target: ClassVar[Target] = "value"
+    version = VERSION
 
     def operand(self, record: ConnectRecord) -> tuple[Any, Schema | None]:
         if self.target == "key":

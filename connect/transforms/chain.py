@@ -119,7 +119,7 @@ def _validation_problems(exc: ValidationError, prefix: str) -> list[ConfigError]
     problems = []
     for error in exc.errors():
         loc = ".".join(str(part) for part in error["loc"])
-        message = error["msg"]
+        message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "missing":
             message = "required option is missing"
         problems.append(ConfigError(message, key=f"{prefix}.{loc}" if loc else prefix))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from connect.api import Transformation
-from connect.transforms.base import R
+from connect.transforms.base import VERSION, R
 
 
 class Filter(Transformation):
     """Drop every record it is applied to; pair it with a predicate to drop some."""
+
+    version = VERSION
 
     aliases = ("org.apache.kafka.connect.transforms.Filter",)
 

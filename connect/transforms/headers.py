@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from connect.api import CommaList, ConfigError, DataError, Transformation
-from connect.transforms.base import KeyOrValueTransform, R, TransformConfig
+from connect.transforms.base import VERSION, KeyOrValueTransform, R, TransformConfig
 from connect.transforms.schema import fields_of, with_fields
 
 
@@ -37,6 +37,8 @@ class InsertHeaderConfig(TransformConfig):
 class InsertHeader(Transformation):
     """Add a header with a constant value."""
 
+    version = VERSION
+
     config_model = InsertHeaderConfig
     aliases = ("org.apache.kafka.connect.transforms.InsertHeader",)
 
@@ -56,6 +58,8 @@ class DropHeadersConfig(TransformConfig):
 
 class DropHeaders(Transformation):
     """Remove every header with one of the given names."""
+
+    version = VERSION
 
     config_model = DropHeadersConfig
     aliases = ("org.apache.kafka.connect.transforms.DropHeaders",)

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from connect.api import ConnectRecord, Predicate
-from connect.transforms.base import TransformConfig
+from connect.transforms.base import VERSION, TransformConfig
 
 
 class TopicNameMatchesConfig(TransformConfig):
@@ -29,6 +29,8 @@ class TopicNameMatchesConfig(TransformConfig):
 
 class TopicNameMatches(Predicate):
     """True for records whose topic matches ``pattern`` entirely."""
+
+    version = VERSION
 
     config_model = TopicNameMatchesConfig
     aliases = ("org.apache.kafka.connect.transforms.predicates.TopicNameMatches",)
@@ -50,6 +52,8 @@ class HasHeaderKeyConfig(TransformConfig):
 class HasHeaderKey(Predicate):
     """True for records with at least one header called ``name``."""
 
+    version = VERSION
+
     config_model = HasHeaderKeyConfig
     aliases = ("org.apache.kafka.connect.transforms.predicates.HasHeaderKey",)
 
@@ -63,6 +67,8 @@ class HasHeaderKey(Predicate):
 
 class RecordIsTombstone(Predicate):
     """True for tombstones: records whose value is ``None``."""
+
+    version = VERSION
 
     aliases = ("org.apache.kafka.connect.transforms.predicates.RecordIsTombstone",)
 

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from connect.api import DataError, Transformation
-from connect.transforms.base import R, TransformConfig
+from connect.transforms.base import VERSION, R, TransformConfig
 from connect.transforms.dateformat import DateFormat
 
 
@@ -39,6 +39,8 @@ class RegexRouterConfig(TransformConfig):
 
 class RegexRouter(Transformation):
     """Rename topics that match ``regex`` (the whole name) to ``replacement``."""
+
+    version = VERSION
 
     config_model = RegexRouterConfig
     aliases = ("org.apache.kafka.connect.transforms.RegexRouter",)
@@ -79,6 +81,8 @@ class TimestampRouterConfig(TransformConfig):
 
 class TimestampRouter(Transformation):
     """Route to a topic named after the record's topic and UTC timestamp, e.g. ``logs-20240305``."""
+
+    version = VERSION
 
     config_model = TimestampRouterConfig
     aliases = ("org.apache.kafka.connect.transforms.TimestampRouter",)

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from connect.api import CommaList, DataError, Transformation
-from connect.transforms.base import R, TransformConfig
+from connect.transforms.base import VERSION, R, TransformConfig
 from connect.transforms.schema import field_schema, fields_of, named, struct
 
 
@@ -20,6 +20,8 @@ class ValueToKeyConfig(TransformConfig):
 
 class ValueToKey(Transformation):
     """Replace the key with a struct/map of ``fields`` taken from the value."""
+
+    version = VERSION
 
     config_model = ValueToKeyConfig
     aliases = ("org.apache.kafka.connect.transforms.ValueToKey",)

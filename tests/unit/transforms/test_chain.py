@@ -138,7 +138,7 @@ def test_invalid_option_value_names_the_option_key(registry: PluginRegistry) -> 
     config = {"transforms": "c", "transforms.c.type": "Cast$Value", "transforms.c.spec": "a:int7"}
     error = problem(registry, config)
     assert error.key == "transforms.c.spec"
-    assert "int7" in str(error)
+    assert "int7" in str(error) and "Value error" not in str(error)
 
 
 def test_option_check_in_configure_names_the_option_key(registry: PluginRegistry) -> None:
