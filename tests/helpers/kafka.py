@@ -101,3 +101,17 @@ async def committed(
         return {tp: await consumer.committed(TopicPartition(*tp)) for tp in tps}
     finally:
         await consumer.stop()
+
+
+async def end_offsets(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
+    """The true end offset of each partition (read to the end: Tansu's ListOffsets is low)."""
+    from connect.offsets.kafka import read_to_end
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        await read_to_end(consumer, tps)
+        return {tp.partition: await consumer.position(tp) for tp in tps}
+    finally:
+        await consumer.stop()
