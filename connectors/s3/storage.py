@@ -110,7 +110,7 @@ class S3Storage:
     def __init__(self, config: S3SinkConfig, client: Any | None = None) -> None:
         self.config = config
         self.bucket = config.bucket
-        self.client = client
+        self.client: Any = client
         self._slots = asyncio.Semaphore(config.upload_concurrency)
         self.requests = 0
 
