@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from connect import __version__
 from connect.api import ConnectorConfig, ConnectRecord, DataError, Transformation
@@ -48,3 +48,14 @@ class KeyOrValueTransform(Transformation):
         if not isinstance(data, Mapping):
             raise DataError(f"{what} needs a struct/map {self.target}, got {type(data).__name__}")
         return dict(data)
+
+
+def options_of(model: type[BaseModel]) -> list[tuple[str, str, str]]:
+    """(key, default, description) of each option of ``model``, for docs and ``plugins``."""
+    rows = []
+    for name, info in model.model_fields.items():
+        default = (
+            "required" if info.is_required() else repr(info.get_default(call_default_factory=True))
+        )
+        rows.append((info.alias or name, default, info.description or ""))
+    return rows

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from connect.api import ConfigError, ConnectRecord, Predicate, Transformation
 from connect.plugins import PluginRegistry
@@ -232,14 +232,3 @@ class _Builder:
         if transform is None or (predicate_alias is not None and predicate is None):
             return None
         return Step(alias, transform, predicate, predicate_alias, negate)
-
-
-def options_of(model: type[BaseModel]) -> list[tuple[str, str, str]]:
-    """(key, default, description) of each option of ``model``, for docs and ``plugins``."""
-    rows = []
-    for name, info in model.model_fields.items():
-        default = (
-            "required" if info.is_required() else repr(info.get_default(call_default_factory=True))
-        )
-        rows.append((info.alias or name, default, info.description or ""))
-    return rows

@@ -54,6 +54,8 @@ class MaskField(KeyOrValueTransform):
         self.replacement = cfg.replacement
 
     def _replace(self, name: str, value: Any, type_: str | None) -> Any:
+        if value is None:
+            return None
         if self.replacement is None:
             return _empty(value, type_)
         try:
@@ -68,8 +70,6 @@ class MaskField(KeyOrValueTransform):
                 f"MaskField: replacement {self.replacement!r} is not a number for field {name!r}"
             ) from exc
         if type_ == "string" or (type_ is None and isinstance(value, str)):
-            return self.replacement
-        if value is None and type_ is None:
             return self.replacement
         raise DataError(
             f"MaskField: cannot put a replacement into field {name!r} of type "

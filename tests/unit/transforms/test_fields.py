@@ -117,6 +117,8 @@ def test_mask_field_replacement_with_schema(one: OneStep) -> None:
     assert out is not None
     assert out.value == {"id": 7, "name": "7", "total": 9.5}
     assert out.value_schema == ORDER_SCHEMA
+    nulls = chain.apply(sink({"id": None, "name": None, "total": 1.0}, value_schema=ORDER_SCHEMA))
+    assert nulls is not None and nulls.value == {"id": None, "name": None, "total": 1.0}
 
 
 def test_mask_field_replacement_must_fit(one: OneStep) -> None:
