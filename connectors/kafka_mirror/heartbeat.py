@@ -1,0 +1,115 @@
+"""``mirror-heartbeat``: a heartbeat record on the source cluster every interval.
+
+The beats land in the ``heartbeats`` topic of the source cluster; the flow's
+``mirror-source`` copies that topic like any other (always, whatever ``topics`` says),
+so the age of the newest beat on the target is the replication lag end to end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from aiokafka.errors import KafkaError
+
+from connect.api import ConfigError, SourceConnector, SourceRecord, SourceTask
+from connectors.kafka_mirror.clients import translate
+from connectors.kafka_mirror.config import MirrorHeartbeatConfig
+from connectors.kafka_mirror.policy import HEARTBEATS_TOPIC
+from connectors.kafka_mirror.source import VERSION
+from connectors.kafka_mirror.topics import ensure_topic
+
+
+def heartbeat_key(source: str, target: str) -> bytes:
+    return json.dumps(
+        {"sourceClusterAlias": source, "targetClusterAlias": target}, sort_keys=True
+    ).encode()
+
+
+def heartbeat_value(timestamp_ms: int) -> bytes:
+    return json.dumps({"timestamp": timestamp_ms}).encode()
+
+
+class MirrorHeartbeatConnector(SourceConnector):
+    """Writes heartbeats to the source cluster's ``heartbeats`` topic."""
+
+    config_model = MirrorHeartbeatConfig
+    version = VERSION
+    aliases = (
+        "MirrorHeartbeatConnector",
+        "org.apache.kafka.connect.mirror.MirrorHeartbeatConnector",
+    )
+
+    async def start(self, config: Mapping[str, Any]) -> None:
+        self.config = dict(config)
+        self.settings = MirrorHeartbeatConfig.model_validate(self.config)
+
+    def task_class(self) -> type[SourceTask]:
+        return MirrorHeartbeatTask
+
+    def task_configs(self, max_tasks: int) -> list[dict[str, Any]]:
+        # one beat stream per flow is enough, whatever tasks.max says
+        return [{**self.config, "key.converter": "bytes", "value.converter": "bytes"}]
+
+    def producer_overrides(self) -> dict[str, Any]:
+        out: dict[str, Any] = dict(self.settings.cluster().settings)
+        password = out.get("sasl.password")
+        if password is not None and hasattr(password, "get_secret_value"):
+            out["sasl.password"] = password.get_secret_value()
+        return out
+
+
+class MirrorHeartbeatTask(SourceTask):
+    """Returns one heartbeat record per ``emit.heartbeats.interval.seconds``."""
+
+    version = VERSION
+
+    async def start(self, config: Mapping[str, Any]) -> None:
+        try:
+            self.cfg = MirrorHeartbeatConfig.model_validate(dict(config))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+        self._key = heartbeat_key(self.cfg.source_alias, self.cfg.target_alias)
+        self._next = 0.0
+        admin = self.cfg.cluster().admin()
+        try:
+            await admin.start()
+            await ensure_topic(
+                admin,
+                HEARTBEATS_TOPIC,
+                partitions=1,
+                replication_factor=self.cfg.replication_factor,
+                configs={"cleanup.policy": "compact"},
+            )
+        except KafkaError as exc:
+            raise translate(exc, "cannot create the heartbeats topic") from exc
+        finally:
+            await admin.close()
+
+    async def stop(self) -> None:
+        pass
+
+    async def poll(self) -> list[SourceRecord]:
+        if not self.cfg.emit_enabled:
+            await asyncio.sleep(0.5)
+            return []
+        now = time.monotonic()
+        if now < self._next:
+            await asyncio.sleep(min(0.1, self._next - now))
+            return []
+        self._next = now + self.cfg.emit_interval
+        ts = int(time.time() * 1000)
+        return [
+            SourceRecord(
+                topic=HEARTBEATS_TOPIC,
+                key=self._key,
+                value=heartbeat_value(ts),
+                timestamp=ts,
+                partition=0,
+                source_partition={"heartbeats": self.cfg.source_alias},
+                source_offset=None,
+            )
+        ]
