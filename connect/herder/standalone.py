@@ -99,8 +99,7 @@ class StandaloneHerder(Herder):
         conn = self._get(name)
         out: dict[str, Any] = {"name": name, "connector": self._connector_status(conn).to_json()}
         out["tasks"] = [
-            {"id": tid.task, **st.to_json()}
-            for tid, st in sorted(self._task_statuses(conn).items())
+            {"id": task, **st.to_json()} for task, st in sorted(self._task_statuses(conn).items())
         ]
         return out
 

@@ -134,6 +134,13 @@ def test_missing_option_names_the_option_key(registry: PluginRegistry) -> None:
     assert "required" in str(error)
 
 
+def test_a_misspelled_option_is_pointed_out(registry: PluginRegistry) -> None:
+    config = {"transforms": "a", "transforms.a.type": "HoistField$Value", "transforms.a.feild": "x"}
+    error = problem(registry, config)
+    assert error.key == "transforms.a.field"
+    assert "instead of transforms.a.feild" in str(error)
+
+
 def test_invalid_option_value_names_the_option_key(registry: PluginRegistry) -> None:
     config = {"transforms": "c", "transforms.c.type": "Cast$Value", "transforms.c.spec": "a:int7"}
     error = problem(registry, config)
