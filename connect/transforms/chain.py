@@ -115,13 +115,18 @@ def _bool(value: Any) -> bool:
     raise ValueError(f"expected true or false, got {value!r}")
 
 
-def _validation_problems(exc: ValidationError, prefix: str) -> list[ConfigError]:
+def _validation_problems(
+    exc: ValidationError, prefix: str, given: Mapping[str, Any]
+) -> list[ConfigError]:
     problems = []
     for error in exc.errors():
         loc = ".".join(str(part) for part in error["loc"])
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "missing":
             message = "required option is missing"
+            close = difflib.get_close_matches(loc, list(given), n=1, cutoff=0.7)
+            if close:
+                message += f"; did you mean it instead of {prefix}.{close[0]}?"
         problems.append(ConfigError(message, key=f"{prefix}.{loc}" if loc else prefix))
     return problems
 
@@ -179,11 +184,12 @@ class _Builder:
         except ConfigError as exc:
             self.problems.append(ConfigError(str(exc), key=type_key))
             return None
+        options = self._options(prefix, reserved)
         try:
             plugin = cls()
-            plugin.configure(self._options(prefix, reserved))
+            plugin.configure(options)
         except ValidationError as exc:
-            self.problems.extend(_validation_problems(exc, prefix))
+            self.problems.extend(_validation_problems(exc, prefix, options))
             return None
         except ConfigError as exc:
             key = f"{prefix}.{exc.key}" if exc.key else prefix
