@@ -7,6 +7,7 @@ chain drops tombstones (predicate), renames a field and adds the Kafka offset.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ async def test_chains_of_three_on_source_and_sink(
         "offset.storage.replication.factor": 1,
         "offset.flush.interval.ms": 300,
     }
-    tasks = [
+    tasks: list[Mapping[str, Any]] = [
         {"name": f"src-{unique}", "config": source},
         {"name": f"sink-{unique}", "config": sink},
     ]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from connect.api import Predicate, Transformation
 from connect.plugins import PluginRegistry
 from connect.transforms.base import options_of
 
@@ -26,9 +27,9 @@ def test_every_builtin_is_registered() -> None:
 def test_documented_with_its_options(registry: PluginRegistry, name: str) -> None:
     text = DOC.read_text()
     assert f"`{name}`" in text or f"### {name}" in text
-    plugin = registry.find(name, "transform", "predicate")
-    assert plugin.cls is not None
-    for key, _, _ in options_of(plugin.cls.config_model):
+    cls = registry.find(name, "transform", "predicate").cls
+    assert cls is not None and issubclass(cls, Transformation | Predicate)
+    for key, _, _ in options_of(cls.config_model):
         assert f"`{key}`" in text, f"{name}: option {key} is not documented"
-    for alias in getattr(plugin.cls, "aliases", ()):
+    for alias in cls.aliases:
         assert alias.startswith("org.apache.kafka.connect.transforms.")
