@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +67,10 @@ async def test_failing_task_restarts_with_backoff_and_others_run(
         await wait_until(lambda: _has(kafka_bootstrap, topic, 3000), timeout=30)
         assert herder.status(f"good-{unique}")["tasks"][0]["state"] == "RUNNING"
     starts = attempts[f"bad-{unique}"]
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     # exponential backoff: 0.1 s, 0.2 s, 0.4 s, 0.8 s between attempts (plus start-up time,
     # which is largest for the first attempt, so compare from the second gap on)
-    assert all(later > earlier for earlier, later in zip(gaps[1:], gaps[2:], strict=False)), gaps
+    assert all(later > earlier for earlier, later in itertools.pairwise(gaps)), gaps
     assert gaps[3] >= 0.8, gaps
 
 
