@@ -80,8 +80,12 @@ async def test_chains_of_three_on_source_and_sink(
         {"name": f"src-{unique}", "config": source},
         {"name": f"sink-{unique}", "config": sink},
     ]
-    async with StandaloneHerder.running(worker, tasks):
+    async with StandaloneHerder.running(worker, tasks) as herder:
+        await herder.wait_for_state(f"src-{unique}", "RUNNING")
+        await herder.wait_for_state(f"sink-{unique}", "RUNNING")
         await wait_until(lambda: len(_lines(out)) >= LINES, timeout=60, message="sink lines")
+        for name in (f"src-{unique}", f"sink-{unique}"):
+            assert [t["state"] for t in herder.status(name)["tasks"]] == ["RUNNING"]
 
     # nothing reached the source topic; Kafka holds the routed records with their schema
     on_kafka = await consume(kafka_bootstrap, routed, TOMBSTONES + LINES, timeout=30)
