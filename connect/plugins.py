@@ -181,22 +181,22 @@ class PluginRegistry:
     def connector(self, name: str) -> type[SourceConnector] | type[SinkConnector]:
         cls = self.find(name, "source", "sink").cls
         assert cls is not None
-        return cls  # type: ignore[no-any-return]
+        return cls
 
     def converter(self, name: str) -> type[Converter]:
         cls = self.find(name, "converter").cls
         assert cls is not None
-        return cls  # type: ignore[no-any-return]
+        return cls
 
     def transform(self, name: str) -> type[Transformation]:
         cls = self.find(name, "transform").cls
         assert cls is not None
-        return cls  # type: ignore[no-any-return]
+        return cls
 
     def predicate(self, name: str) -> type[Predicate]:
         cls = self.find(name, "predicate").cls
         assert cls is not None
-        return cls  # type: ignore[no-any-return]
+        return cls
 
 
 _default: PluginRegistry | None = None

@@ -69,7 +69,7 @@ def test_worker_config_errors_name_keys(tmp_path: Path) -> None:
 
 
 def test_sasl_needs_credentials() -> None:
-    with pytest.raises(InvalidConfig, match="sasl.mechanism, sasl.username and sasl.password"):
+    with pytest.raises(InvalidConfig, match=r"sasl\.mechanism, sasl\.username and sasl\.password"):
         load_worker_config(None, {"bootstrap.servers": "k:1", "security.protocol": "SASL_SSL"})
 
 

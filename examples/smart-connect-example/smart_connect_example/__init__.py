@@ -1,0 +1,1 @@
+"""Example smart-connect plugins."""
