@@ -43,7 +43,8 @@ def check_tasks(
 ) -> list[tuple[str, dict[str, Any]]]:
     """Load and validate every task file; print every problem and exit 2 if any."""
     reg = plugin_registry(plugin_path)
-    tasks, problems = [], []
+    tasks: list[tuple[str, dict[str, Any]]] = []
+    problems: list[str] = []
     names: dict[str, Path] = {}
     for path in files:
         try:

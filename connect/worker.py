@@ -255,7 +255,7 @@ class Worker(Service):
                     if time.monotonic() - started > self.config.task_restart_backoff_max_ms / 1000:
                         attempt = 0
                     attempt += 1
-                    delay = float(wait(_Attempt(attempt)))
+                    delay = float(wait(_Attempt(attempt)))  # type: ignore[arg-type]
                     log.info(
                         "task restarts after backoff", delay_s=round(delay, 3), attempt=attempt
                     )

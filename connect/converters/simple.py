@@ -40,9 +40,8 @@ class StringConverter(Converter):
             return None
         if isinstance(value, bytes):
             return value
-        if not isinstance(value, str):
-            value = json.dumps(value, separators=(",", ":"))
-        return value.encode(self.encoding)
+        text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+        return text.encode(self.encoding)
 
     def from_bytes(self, topic: str, data: bytes | None) -> tuple[Any, Mapping[str, Any] | None]:
         if data is None:

@@ -14,7 +14,7 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import structlog
 from tenacity import wait_exponential
@@ -23,7 +23,6 @@ from connect.api import BackpressureError, ConnectError, ConnectRecord, SinkReco
 from connect.errors.stage import TOLERABLE, Stage
 
 log = structlog.get_logger(__name__)
-T = TypeVar("T")
 
 
 class _Skip:
@@ -98,9 +97,9 @@ class ErrorHandler:
     async def run(
         self,
         stage: Stage,
-        op: Callable[[], T | Awaitable[T]],
+        op: Callable[[], Any],
         record: ConnectRecord | None = None,
-    ) -> T | _Skip:
+    ) -> Any:
         """``op()`` under retry and tolerance; ``SKIP`` if the record was tolerated."""
         started = time.monotonic()
         attempt = 0
@@ -109,8 +108,8 @@ class ErrorHandler:
             try:
                 result = op()
                 if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
-                    return await result  # type: ignore[no-any-return]
-                return result  # type: ignore[return-value]
+                    return await result
+                return result
             except (asyncio.CancelledError, BackpressureError):
                 raise
             except Exception as exc:

@@ -87,7 +87,7 @@ class TaskRunner(Service):
             return record
         chain = self.transforms
         result = await self.errors.run(Stage.TRANSFORMATION, lambda: chain.apply(record), record)
-        return None if result is SKIP else result  # type: ignore[return-value]
+        return None if result is SKIP else result
 
 
 def _build_chain(ctx: RunnerContext) -> Any:

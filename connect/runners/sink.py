@@ -264,7 +264,7 @@ class SinkRunner(TaskRunner):
             )
             if v is SKIP:
                 return None
-            (key, key_schema), (value, value_schema) = k, v  # type: ignore[misc]
+            (key, key_schema), (value, value_schema) = k, v
         return base.with_(key=key, value=value, key_schema=key_schema, value_schema=value_schema)
 
     async def _put(self, records: list[SinkRecord]) -> None:

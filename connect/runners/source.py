@@ -90,7 +90,7 @@ class SourceRunner(TaskRunner):
                 continue
             records = await self.errors.run(Stage.TASK_POLL, self.task.poll)
             if records is not SKIP and records:
-                for record in records:  # type: ignore[union-attr]
+                for record in records:
                     await self._send(record)
             elif not await self.sleep(IDLE_SLEEP):
                 break
@@ -105,6 +105,8 @@ class SourceRunner(TaskRunner):
             self._track(key, original.source_offset)
             return
         kc, vc = self.key_converter, self.value_converter
+        k: Any
+        v: Any
         try:
             k = kc.to_bytes(record.topic, record.key, record.key_schema)
             v = vc.to_bytes(record.topic, record.value, record.value_schema)
@@ -131,8 +133,8 @@ class SourceRunner(TaskRunner):
         try:
             future = await self.producer.send(
                 record.topic,
-                value=v,  # type: ignore[arg-type]
-                key=k,  # type: ignore[arg-type]
+                value=v,
+                key=k,
                 partition=record.partition,
                 timestamp_ms=record.timestamp,
                 headers=headers or None,
@@ -140,7 +142,7 @@ class SourceRunner(TaskRunner):
         except KafkaError as exc:
             raise translate(exc, f"cannot send to {record.topic}") from exc
         self._pending.append(future)
-        self._inflight += len(v or b"") + len(k or b"")  # type: ignore[arg-type]
+        self._inflight += len(v or b"") + len(k or b"")
         self.records_sent += 1
         self._track(key, original.source_offset)
 
