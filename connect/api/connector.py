@@ -54,7 +54,7 @@ class Connector(ABC):
         """The task class that runs this connector's work."""
 
     def task_configs(self, max_tasks: int) -> list[dict[str, Any]]:
-        """Split the work into at most ``max_tasks`` task configs (default: one, the whole config)."""
+        """Split the work into at most ``max_tasks`` task configs (default: one, all of it)."""
         return [dict(self.config)]
 
     async def stop(self) -> None:

@@ -28,7 +28,7 @@ class RetriableError(ConnectError):
 
 
 class BackpressureError(RetriableError):
-    """The target cannot take more now; the runtime pauses and retries after ``retry_after`` seconds."""
+    """The target cannot take more now; paused and retried after ``retry_after`` seconds."""
 
     def __init__(self, message: str = "target is busy", *, retry_after: float = 1.0) -> None:
         super().__init__(message)

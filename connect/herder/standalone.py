@@ -114,9 +114,8 @@ class StandaloneHerder(Herder):
                 states = [st["connector"]["state"]] + (
                     [t["state"] for t in st["tasks"]] if tasks else []
                 )
-                if st["tasks"] or not tasks:
-                    if all(s == state for s in states):
-                        return st
+                if (st["tasks"] or not tasks) and all(s == state for s in states):
+                    return st
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{name} not {state} after {timeout}s: {self._maybe(name)}")
             await asyncio.sleep(0.05)

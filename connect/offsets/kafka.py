@@ -30,7 +30,7 @@ async def read_to_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> 
     pending = {tp for tp in tps if ends[tp] > 0}
     while pending:
         batch = await consumer.getmany(*pending, timeout_ms=500, max_records=10_000)
-        for tp, msgs in batch.items():
+        for msgs in batch.values():
             out.extend(msgs)
         for tp in list(pending):
             # Some brokers report a low end offset; the high watermark of a fetch is exact.
