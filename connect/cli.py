@@ -163,6 +163,27 @@ async def _start_rest(herder: Any, config: Any) -> Any:
 
 
 @app.command()
+def demo(
+    records: Annotated[int, typer.Option(help="Records to generate")] = 20_000,
+    output: Annotated[Path, typer.Option(help="Where files go")] = Path("demo-output"),
+    bootstrap: Annotated[
+        str | None, typer.Option("--bootstrap-servers", help="Kafka to use (default: embedded)")
+    ] = None,
+    target_bootstrap: Annotated[
+        str | None, typer.Option("--target-bootstrap-servers", help="Mirror target")
+    ] = None,
+    s3_endpoint: Annotated[str | None, typer.Option(help="S3 endpoint (default: embedded)")] = None,
+    mirror: Annotated[bool, typer.Option(help="Also mirror to a second cluster")] = True,
+    s3: Annotated[bool, typer.Option(help="Also archive to S3")] = True,
+) -> None:
+    """Run the main jobs on an embedded broker and S3 endpoint, with live progress."""
+    _setup_logs("console", "WARNING")
+    from connect.demo import demo as run
+
+    sys.exit(run(records, output, bootstrap, target_bootstrap, s3_endpoint, mirror, s3))
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
