@@ -139,7 +139,7 @@ def create_app(
         herder: the control surface every route delegates to.
         auth: basic/bearer credentials; ``None`` or empty leaves the API open.
         plugins_registry: plugins to list and describe (default: the process registry,
-            or ``herder.plugins`` when the herder has one).
+            or ``herder.registry`` when the herder has one).
         kafka_cluster_id: shown by ``GET /`` (default: ``herder.kafka_cluster_id``).
     """
     app = FastAPI(
@@ -147,7 +147,9 @@ def create_app(
         version=_version(),
         description="Kafka Connect-compatible REST API of a smart-connect worker.",
     )
-    found = plugins_registry or getattr(herder, "plugins", None)
+    found = (
+        plugins_registry or getattr(herder, "registry", None) or getattr(herder, "plugins", None)
+    )
     app.state.rest = RestContext(
         herder=herder,
         plugins=found if isinstance(found, PluginRegistry) else registry(),

@@ -1,6 +1,6 @@
 """The REST server a worker hosts: uvicorn inside the worker's own event loop.
 
-    server = RestServer(herder, listeners="http://127.0.0.1:8083")
+    server = RestServer(herder, worker_config)  # listeners, rest.auth.* from the config
     await server.start()        # sockets bound, serving; bind errors raise OSError here
     server.urls                 # ["http://127.0.0.1:8083"] (real port when 0 was asked)
     await server.stop()         # graceful, then forced after ``shutdown_timeout``
@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import uvicorn
 
 from connect.api.errors import ConfigError
+from connect.config import WorkerConfig
 from connect.herder.base import Herder
 from connect.rest.app import create_app
 from connect.rest.auth import AuthConfig
@@ -51,6 +52,15 @@ def parse_listeners(listeners: str | None) -> list[tuple[str, int]]:
     if not out:
         raise ConfigError("no listener given", key="listeners")
     return out
+
+
+def _settings(config: WorkerConfig | Mapping[str, Any] | None) -> dict[str, Any]:
+    """Worker config keys as a flat mapping (declared fields by alias, plus extras)."""
+    if config is None:
+        return {}
+    if isinstance(config, WorkerConfig):
+        return {**config.model_dump(by_alias=True), **(config.model_extra or {})}
+    return dict(config)
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -90,13 +100,21 @@ class RestServer(Service):
     def __init__(
         self,
         herder: Herder,
+        config: WorkerConfig | Mapping[str, Any] | None = None,
         *,
         listeners: str | None = None,
         auth: AuthConfig | None = None,
         shutdown_timeout: float = 5.0,
         **app_options: Any,
     ) -> None:
+        """Serve ``herder``; ``config`` (a worker config) supplies ``listeners`` and the
+        ``rest.auth.*`` keys unless they are given explicitly."""
         super().__init__()
+        settings = _settings(config)
+        if listeners is None:
+            listeners = settings.get("listeners")
+        if auth is None:
+            auth = AuthConfig.from_worker_config(settings)
         self.app = create_app(herder, auth=auth, **app_options)
         self.addresses = parse_listeners(listeners)
         self.shutdown_timeout = shutdown_timeout
@@ -104,19 +122,6 @@ class RestServer(Service):
         self._server: _EmbeddedServer | None = None
         self._task: asyncio.Task[None] | None = None
         self._sockets: list[socket.socket] = []
-
-    @classmethod
-    def from_worker_config(
-        cls, herder: Herder, config: Mapping[str, Any], **options: Any
-    ) -> RestServer:
-        """From worker config keys ``listeners``, ``rest.auth.credentials.file``,
-        ``rest.auth.token`` (e.g. ``WorkerConfig.model_dump(by_alias=True)``)."""
-        return cls(
-            herder,
-            listeners=config.get("listeners"),
-            auth=AuthConfig.from_worker_config(config),
-            **options,
-        )
 
     @property
     def url(self) -> str:

@@ -60,6 +60,9 @@ def worker_config(bootstrap: str, unique: str) -> dict[str, Any]:
         "task.restart.backoff.max.ms": 600_000,
         "task.shutdown.graceful.timeout.ms": 2_000,
         "listeners": "http://127.0.0.1:0",
+        # sink restarts rejoin the consumer group: keep rebalances short (see TANSU.md)
+        "consumer.session.timeout.ms": 3_000,
+        "consumer.heartbeat.interval.ms": 100,
     }
 
 
