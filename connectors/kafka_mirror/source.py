@@ -31,7 +31,7 @@ from connectors.kafka_mirror.config import (
     MirrorSourceConfig,
 )
 from connectors.kafka_mirror.policy import offset_syncs_topic
-from connectors.kafka_mirror.syncs import OffsetSync, SyncEmitter
+from connectors.kafka_mirror.syncs import HandoffTracker, OffsetSync, SyncEmitter
 from connectors.kafka_mirror.topics import (
     ensure_remote_topics,
     ensure_topic,
@@ -121,8 +121,8 @@ class MirrorSourceTask(SourceTask):
         self._emitter = SyncEmitter()
         self._next_refresh = 0.0
         self._acks_seen = False
-        self._fallback_synced: dict[KafkaTP, int] = {}
-        self._next_fallback_sync = 0.0
+        self._handoff = HandoffTracker()
+        self._tracking = False
         self._sync_sends: set[asyncio.Future[Any]] = set()
         self._target_alias_bytes = b""
 
@@ -140,6 +140,7 @@ class MirrorSourceTask(SourceTask):
         self.target: Cluster = cfg.cluster("target")
         self.task_id = self.context.task_id
         self._emitter = SyncEmitter(cfg.offset_lag_max)
+        self._handoff = HandoffTracker(cfg.offset_lag_max)
         self._target_alias_bytes = cfg.target_alias.encode()
         self._provenance = (PROVENANCE_HEADER, cfg.source_alias.encode())
         try:
@@ -186,8 +187,11 @@ class MirrorSourceTask(SourceTask):
         )
         self._sync_producer = side.producer(linger_ms=50, acks="all")
         await self._sync_producer.start()
-        self._target_consumer = self.target.consumer(enable_auto_commit=False)
+        self._target_consumer = self.target.consumer(
+            enable_auto_commit=False, max_partition_fetch_bytes=1024
+        )
         await self._target_consumer.start()
+        self._tracking = True
 
     async def stop(self) -> None:
         if self._sync_sends:
@@ -278,6 +282,11 @@ class MirrorSourceTask(SourceTask):
             if tp not in partitions:
                 del self._positions[tp]
                 self._emitter.forget(tp.topic, tp.partition)
+                self._handoff.forget(tp.topic, tp.partition)
+        if added and self._tracking:
+            # nothing of these partitions is in flight: a quiet moment to start from
+            for tp, end in (await self._remote_ends(added)).items():
+                self._handoff.baseline(tp.topic, tp.partition, end)
         if added:
             log.info("partitions assigned", added=[f"{t}-{p}" for t, p in added])
 
@@ -306,6 +315,7 @@ class MirrorSourceTask(SourceTask):
             remote = self._remote[tp.topic]
             source_partition = self._partitions[tp]
             partition = tp.partition
+            track = self._tracking and self._handoff.has_baseline(tp.topic, partition)
             for m in messages:
                 headers = tuple(m.headers) if m.headers else ()
                 if headers and self._came_from_target(headers):
@@ -324,9 +334,9 @@ class MirrorSourceTask(SourceTask):
                         partition=partition,
                     )
                 )
+                if track:
+                    self._handoff.handed(tp.topic, partition, m.offset)
             self._positions[tp] = messages[-1].offset + 1
-        if self._sync_producer is not None and not self._acks_seen:
-            await self._fallback_syncs(bool(out))
         return out
 
     def _came_from_target(self, headers: tuple[tuple[str, bytes | None], ...]) -> bool:
@@ -344,6 +354,7 @@ class MirrorSourceTask(SourceTask):
         if self._sync_producer is None or record.source_offset is None:
             return
         self._acks_seen = True
+        self._tracking = False
         downstream = metadata if isinstance(metadata, int) else getattr(metadata, "offset", None)
         if downstream is None or downstream < 0:
             return
@@ -358,43 +369,45 @@ class MirrorSourceTask(SourceTask):
             self._send_sync(sync)
 
     async def commit(self) -> None:
-        # after a checkpoint every record handed out so far is acknowledged: a sync taken
-        # now is exact (on a cluster reporting the true end offset)
-        self._next_fallback_sync = 0.0
-        self._fallback_synced.clear()
+        """After a checkpoint: every record handed out so far is acknowledged."""
+        if self._sync_producer is None or self._acks_seen:
+            return
+        pending = [KafkaTP(t, p) for t, p in self._handoff.pending()]
+        if not pending:
+            return
+        ends = await self._remote_ends(pending)
+        for tp in pending:
+            end = ends.get(tp)
+            if end is None:
+                continue
+            for sync in self._handoff.quiet(tp.topic, tp.partition, self._positions[tp], end):
+                self._send_sync(sync)
 
-    async def _fallback_syncs(self, busy: bool) -> None:
-        """Offset syncs from the target's end offsets, for runtimes without ``commit_record``.
+    async def _remote_ends(self, partitions: list[KafkaTP]) -> dict[KafkaTP, int]:
+        """True end offsets of the remote partitions of ``partitions`` (source names).
 
-        A record not yet handed out lands at or after the remote partition's current end
-        ``E``, so ``(next upstream, E - 1)`` never translates past the true position.
+        Read from a fetch's high watermark, which every broker reports exactly (some
+        answer ListOffsets(latest) with a batch boundary instead).
         """
-        now = time.monotonic()
-        if now < self._next_fallback_sync:
-            return
-        due = [
-            tp
-            for tp, pos in self._positions.items()
-            if pos != self._fallback_synced.get(tp)
-            and (
-                not busy
-                or pos - self._fallback_synced.get(tp, -(10**18)) >= self.cfg.offset_lag_max
-            )
-        ]
-        self._next_fallback_sync = now + _FALLBACK_SYNC_INTERVAL
-        if not due:
-            return
-        remote = [KafkaTP(self._remote[tp.topic], tp.partition) for tp in due]
+        remote = {KafkaTP(self._remote[tp.topic], tp.partition): tp for tp in partitions}
+        consumer = self._target_consumer
         try:
-            ends = await self._target_consumer.end_offsets(remote)
+            approx = await consumer.end_offsets(list(remote))
+            consumer.assign(list(remote))
+            for rtp, end in approx.items():
+                consumer.seek(rtp, max(0, end - 1))
+            deadline = time.monotonic() + 2.0
+            out: dict[KafkaTP, int] = {}
+            while len(out) < len(remote) and time.monotonic() < deadline:
+                await consumer.getmany(timeout_ms=100, max_records=1)
+                for rtp, tp in remote.items():
+                    hw = consumer.highwater(rtp)
+                    if hw is not None and tp not in out:
+                        out[tp] = hw
+            return out
         except KafkaError as exc:
             log.warning("cannot read target end offsets", error=repr(exc))
-            return
-        for tp, rtp in zip(due, remote, strict=True):
-            end = ends.get(rtp, 0)
-            if end >= 1:
-                self._send_sync(OffsetSync(tp.topic, tp.partition, self._positions[tp], end - 1))
-                self._fallback_synced[tp] = self._positions[tp]
+            return {}
 
     def _send_sync(self, sync: OffsetSync) -> None:
         future = asyncio.ensure_future(

@@ -174,3 +174,75 @@ class OffsetSyncStore:
 
     def partitions(self) -> list[tuple[str, int]]:
         return list(self._syncs)
+
+
+@dataclass
+class _Handoff:
+    base_downstream: int
+    handed: int = 0
+    last_upstream: int = -1
+    samples: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class HandoffTracker:
+    """Offset syncs without per-record acknowledgements, from quiet moments.
+
+    At a quiet moment (every record handed out was acknowledged) the remote partition's
+    end offset is known. Between two quiet moments the task handed out ``n`` records of
+    a partition; if the remote end moved by exactly ``n``, nobody else wrote there and
+    the k-th record landed at ``previous end + k`` — so exact syncs can be emitted for
+    the records sampled every ``lag_max``. Otherwise only a safe lower bound is emitted.
+    """
+
+    lag_max: int = 100
+    _parts: dict[tuple[str, int], _Handoff] = field(default_factory=dict)
+
+    def baseline(self, topic: str, partition: int, downstream_end: int) -> None:
+        """A quiet moment with nothing handed out yet for this partition."""
+        self._parts[(topic, partition)] = _Handoff(downstream_end)
+
+    def has_baseline(self, topic: str, partition: int) -> bool:
+        return (topic, partition) in self._parts
+
+    def handed(self, topic: str, partition: int, upstream: int) -> None:
+        """The record at ``upstream`` was handed to the runtime (in order)."""
+        h = self._parts.get((topic, partition))
+        if h is None:
+            return
+        if self.lag_max <= 1 or h.handed % self.lag_max == 0:
+            h.samples.append((upstream, h.handed))
+        h.handed += 1
+        h.last_upstream = upstream
+
+    def pending(self) -> list[tuple[str, int]]:
+        """Partitions with records handed out since their last quiet moment."""
+        return [tp for tp, h in self._parts.items() if h.handed]
+
+    def quiet(
+        self, topic: str, partition: int, next_upstream: int, downstream_end: int
+    ) -> list[OffsetSync]:
+        """Everything handed out is acknowledged and the remote end is ``downstream_end``."""
+        h = self._parts.get((topic, partition))
+        if h is None or not h.handed:
+            return []
+        syncs: list[OffsetSync]
+        if downstream_end - h.base_downstream == h.handed:
+            syncs = [
+                OffsetSync(topic, partition, up, h.base_downstream + index)
+                for up, index in h.samples
+            ]
+            syncs.append(OffsetSync(topic, partition, h.last_upstream, downstream_end - 1))
+        else:
+            # someone else wrote too (or a retry duplicated): records not yet handed
+            # out land at or after the end, so (next, end - 1) never translates too far
+            syncs = (
+                [OffsetSync(topic, partition, next_upstream, downstream_end - 1)]
+                if downstream_end >= 1
+                else []
+            )
+        self._parts[(topic, partition)] = _Handoff(downstream_end)
+        return syncs
+
+    def forget(self, topic: str, partition: int) -> None:
+        self._parts.pop((topic, partition), None)

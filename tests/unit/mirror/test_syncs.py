@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from connectors.kafka_mirror.assignment import owner
-from connectors.kafka_mirror.syncs import Checkpoint, OffsetSync, OffsetSyncStore, SyncEmitter
+from connectors.kafka_mirror.syncs import (
+    Checkpoint,
+    HandoffTracker,
+    OffsetSync,
+    OffsetSyncStore,
+    SyncEmitter,
+)
 
 
 def test_emitter_syncs_first_record_then_every_lag_max() -> None:
@@ -86,3 +92,37 @@ def test_assignment_is_stable_and_spreads_a_topic() -> None:
     assert sorted(owners) == [0, 0, 1, 1, 2, 2]
     assert owner("orders", 4, 3) == owners[4]
     assert owner("x", 0, 1) == 0
+
+
+def test_handoff_gives_exact_syncs_when_only_we_wrote() -> None:
+    tracker = HandoffTracker(lag_max=10)
+    tracker.baseline("t", 0, 500)  # the remote partition already held 500 records
+    for u in range(1000, 1035):
+        tracker.handed("t", 0, u)
+    syncs = tracker.quiet("t", 0, 1035, 535)
+    assert [(s.upstream, s.downstream) for s in syncs] == [
+        (1000, 500),
+        (1010, 510),
+        (1020, 520),
+        (1030, 530),
+        (1034, 534),
+    ]
+    assert tracker.pending() == []
+
+
+def test_handoff_falls_back_to_a_lower_bound_when_counts_differ() -> None:
+    tracker = HandoffTracker(lag_max=10)
+    tracker.baseline("t", 0, 0)
+    for u in range(20):
+        tracker.handed("t", 0, u)
+    # 25 records arrived: another writer (or a retry) added some
+    assert tracker.quiet("t", 0, 20, 25) == [OffsetSync("t", 0, 20, 24)]
+    store = OffsetSyncStore()
+    store.add(OffsetSync("t", 0, 20, 24))
+    assert store.translate("t", 0, 21) == 25  # next record lands at >= 25
+
+
+def test_handoff_ignores_partitions_without_a_baseline() -> None:
+    tracker = HandoffTracker()
+    tracker.handed("t", 0, 1)
+    assert tracker.pending() == [] and tracker.quiet("t", 0, 2, 1) == []
