@@ -1,0 +1,1 @@
+"""Throughput, latency and memory benchmarks; each prints JSON with a raw aiokafka baseline."""
