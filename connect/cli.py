@@ -77,12 +77,22 @@ def validate(
         err.print(f"[green]ok[/green] {name}")
 
 
-@app.command()
+plugins_app = typer.Typer(
+    help="List plugins (no sub-command), or ask a running worker about them.",
+    invoke_without_command=True,
+)
+app.add_typer(plugins_app, name="plugins")
+
+
+@plugins_app.callback()
 def plugins(
+    ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
     plugin_path: Annotated[list[str] | None, typer.Option("--plugin-path")] = None,
 ) -> None:
     """List every plugin: type, version, and where it came from."""
+    if ctx.invoked_subcommand:
+        return
     _setup_logs("console", "ERROR")
     reg = plugin_registry(plugin_path)
     rows = [
@@ -163,6 +173,34 @@ async def _start_rest(herder: Any, config: Any) -> Any:
 
 
 @app.command()
+def distributed(
+    worker_config: Annotated[Path, typer.Argument(help="Worker config with group.id")],
+    log_format: LogFormat = "auto",
+    log_level: Annotated[str, typer.Option("--log-level")] = "INFO",
+) -> None:
+    """Join a cluster of workers that share connectors and tasks through Kafka."""
+    _setup_logs(log_format, log_level)
+    try:
+        config = load_worker_config(worker_config)
+    except InvalidConfig as exc:
+        for line in exc.problems:
+            err.print(f"[red]invalid[/red] {exc.source}: {line}", highlight=False)
+        raise typer.Exit(2) from None
+    missing = [
+        k
+        for k, v in (("bootstrap.servers", config.bootstrap_servers), ("group.id", config.group_id))
+        if not v
+    ]
+    if missing:
+        for key in missing:
+            err.print(f"[red]invalid[/red] {worker_config}: {key}: required key is missing")
+        raise typer.Exit(2)
+    from connect.distributed import run_distributed
+
+    sys.exit(asyncio.run(run_distributed(config)))
+
+
+@app.command()
 def demo(
     records: Annotated[int, typer.Option(help="Records to generate")] = 20_000,
     output: Annotated[Path, typer.Option(help="Where files go")] = Path("demo-output"),
@@ -199,8 +237,10 @@ def _mount_optional() -> None:
         pass
     try:
         from connect.cli_client import app as connectors_app
+        from connect.cli_client import plugins_app as remote_plugins
 
         app.add_typer(connectors_app, name="connectors", help="Manage connectors over REST")
+        plugins_app.registered_commands.extend(remote_plugins.registered_commands)
     except ImportError:
         pass
 

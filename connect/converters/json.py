@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from connect import __version__
 from connect.api import Converter, DataError
 
 
@@ -43,6 +44,7 @@ class JsonConverter(Converter):
     """JSON values; with ``schemas.enable`` (default true, as Kafka Connect) each message is
     ``{"schema": ..., "payload": ...}`` and the schema travels with the record."""
 
+    version = __version__
     aliases = ("JsonConverter", "org.apache.kafka.connect.json.JsonConverter")
 
     def configure(self, config: Mapping[str, Any], *, is_key: bool) -> None:

@@ -6,12 +6,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from connect import __version__
 from connect.api import Converter, DataError
 
 
 class BytesConverter(Converter):
     """Raw bytes in and out (Kafka Connect's ByteArrayConverter)."""
 
+    version = __version__
     aliases = ("ByteArrayConverter", "org.apache.kafka.connect.converters.ByteArrayConverter")
 
     def to_bytes(self, topic: str, value: Any, schema: Mapping[str, Any] | None) -> bytes | None:
@@ -30,6 +32,7 @@ class BytesConverter(Converter):
 class StringConverter(Converter):
     """UTF-8 text (Kafka Connect's StringConverter); non-text values are written as JSON."""
 
+    version = __version__
     aliases = ("StringConverter", "org.apache.kafka.connect.storage.StringConverter")
 
     def configure(self, config: Mapping[str, Any], *, is_key: bool) -> None:
