@@ -197,9 +197,11 @@ class ClusterHerder(Herder):
             await asyncio.gather(self._reconciler, return_exceptions=True)
         try:
             async with self._lock:
+                ran_something = bool(self._conns or self._tasks)
                 await self._stop_everything()
             await self.statuslog.flush()
-            await self._hand_over()
+            if ran_something:
+                await self._hand_over()
         finally:
             await self.member.stop()
             await self.configlog.stop()
@@ -240,6 +242,7 @@ class ClusterHerder(Herder):
             connectors=[] if self._leaving else list(self._conns),
             tasks=[] if self._leaving else list(self._tasks),
             leaving=self._leaving,
+            rejoin=self.member.rejoins,
         )
 
     def _universe(self) -> tuple[tuple[list[str], list[TaskId]], int]:

@@ -68,10 +68,14 @@ class MemberMeta:
     connectors: list[str] = field(default_factory=list)
     tasks: list[TaskId] = field(default_factory=list)
     leaving: bool = False
+    # Changed on every rejoin we ask for: a coordinator that sees unchanged metadata
+    # from a stable member may answer with the old assignment instead of rebalancing.
+    rejoin: int = 0
 
     def encode(self) -> bytes:
         return json.dumps(
             {
+                "rejoin": self.rejoin,
                 "worker_id": self.worker_id,
                 "url": self.url,
                 "config_offset": self.config_offset,
@@ -91,6 +95,7 @@ class MemberMeta:
             connectors=[str(c) for c in data.get("connectors", [])],
             tasks=[_tid(t) for t in data.get("tasks", [])],
             leaving=bool(data.get("leaving")),
+            rejoin=int(data.get("rejoin", 0)),
         )
 
 
@@ -409,6 +414,7 @@ class GroupMember(Service):
             max_poll_interval_ms=max(300_000, rebalance_timeout_ms),
         )
         self._loop: asyncio.Task[None] | None = None
+        self.rejoins = 0
 
     async def on_start(self) -> None:
         self.consumer.subscribe([self.topic])
@@ -428,10 +434,12 @@ class GroupMember(Service):
     @property
     def generation(self) -> int:
         coordinator = getattr(self.consumer, "_coordinator", None)
-        return int(getattr(coordinator, "generation", -1) or -1)
+        generation = getattr(coordinator, "generation", None)
+        return -1 if generation is None else int(generation)
 
     def request_rejoin(self) -> None:
         """Start a rebalance (aiokafka has no public call for this)."""
+        self.rejoins += 1
         coordinator = getattr(self.consumer, "_coordinator", None)
         if coordinator is not None:
             coordinator.request_rejoin()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -48,13 +49,18 @@ class Cluster:
         self._stack = stack
         self._registry = registry()
 
-    async def add(self) -> ClusterHerder:
-        herder = ClusterHerder(self.config, self._registry)
-        herder.set_identity(f"worker-{len(self.workers)}", None)
-        await herder.start()
-        self._stack.push_async_callback(herder.stop)
-        self.workers.append(herder)
-        return herder
+    async def add(self, count: int = 1) -> list[ClusterHerder]:
+        """Start ``count`` more workers at once (one rebalance instead of several)."""
+        new = []
+        for _ in range(count):
+            herder = ClusterHerder(self.config, self._registry)
+            herder.set_identity(f"worker-{len(self.workers)}", None)
+            self.workers.append(herder)
+            new.append(herder)
+        await asyncio.gather(*(h.start() for h in new))
+        for herder in new:
+            self._stack.push_async_callback(herder.stop)
+        return new
 
     def placement(self) -> dict[str, list[str]]:
         """Which worker runs which task, from the workers themselves."""
@@ -65,6 +71,5 @@ class Cluster:
 async def running_cluster(config: dict[str, Any], size: int) -> AsyncIterator[Cluster]:
     async with AsyncExitStack() as stack:
         cluster = Cluster(config, stack)
-        for _ in range(size):
-            await cluster.add()
+        await cluster.add(size)
         yield cluster

@@ -1,0 +1,78 @@
+"""The leader's placement, without a broker: balanced, incremental, lost items held."""
+
+from __future__ import annotations
+
+from connect.herder.group import (
+    Assignment,
+    GroupMemory,
+    LeaderMemory,
+    MemberMeta,
+    assign_members,
+    plan,
+)
+from connect.status import TaskId
+
+
+def test_new_items_spread_evenly() -> None:
+    p = plan(range(7), {}, ["a", "b", "c"], [], LeaderMemory(), now=0, delay=1)
+    sizes = sorted(len(v) for v in p.assigned.values())
+    assert sizes == [2, 2, 3]
+    assert not any(p.revoked.values()) and not p.held
+
+
+def test_owned_items_stay_put() -> None:
+    owned = {"a": [0, 1], "b": [2, 3], "c": [4, 5]}
+    p = plan(range(6), owned, ["a", "b", "c"], [], LeaderMemory(), now=0, delay=1)
+    assert p.assigned == owned
+
+
+def test_joiner_gets_a_share_through_revocation() -> None:
+    memory = LeaderMemory()
+    owned = {"a": [0, 1, 2], "b": [3, 4, 5]}
+    first = plan(range(6), owned, ["a", "b", "c"], [], memory, now=0, delay=1)
+    assert first.assigned["c"] == []
+    revoked = [i for w in ("a", "b") for i in first.revoked[w]]
+    assert len(revoked) == 2  # a and b each give one back ...
+    after = {w: first.assigned[w] for w in ("a", "b")}
+    second = plan(range(6), after, ["a", "b", "c"], [], memory, now=0.1, delay=1)
+    assert sorted(second.assigned["c"]) == sorted(revoked)  # ... and c takes them next round
+    assert not any(second.revoked.values())
+
+
+def test_lost_items_are_held_then_placed() -> None:
+    memory = LeaderMemory()
+    plan(range(4), {"a": [0, 1], "b": [2, 3]}, ["a", "b"], [], memory, now=0, delay=1)
+    held = plan(range(4), {"a": [0, 1]}, ["a"], [], memory, now=5, delay=1)
+    assert held.held == [2, 3] and held.next_deadline == 6
+    placed = plan(range(4), {"a": [0, 1]}, ["a"], [], memory, now=6, delay=1)
+    assert placed.assigned["a"] == [0, 1, 2, 3] and not placed.held
+
+
+def test_items_of_a_leaving_worker_move_at_once() -> None:
+    memory = LeaderMemory()
+    plan(range(4), {"a": [0, 1], "b": [2, 3]}, ["a", "b"], [], memory, now=0, delay=10)
+    p = plan(range(4), {"a": [0, 1]}, ["a"], ["b"], memory, now=1, delay=10)
+    assert p.assigned["a"] == [0, 1, 2, 3] and not p.held
+
+
+def test_duplicate_owner_is_told_to_revoke() -> None:
+    p = plan([0], {"a": [0], "b": [0]}, ["a", "b"], [], LeaderMemory(), now=0, delay=1)
+    assert p.assigned == {"a": [0], "b": []} and p.revoked["b"] == [0]
+
+
+def test_assignment_round_trips_through_user_data() -> None:
+    members = {
+        "m1": MemberMeta("w1", "http://h1:1", 5, ["c1"], [TaskId("c1", 0)]),
+        "m2": MemberMeta("w2", "http://h2:2", 5),
+    }
+    universe = (["c1"], [TaskId("c1", 0), TaskId("c1", 1)])
+    out = assign_members(
+        members, universe, GroupMemory(), leader=members["m1"], config_offset=5, delay=1
+    )
+    decoded = {mid: Assignment.decode(a.encode()) for mid, a in out.items()}
+    assert decoded["m1"].connectors == {"c1"}
+    assert decoded["m1"].tasks == {TaskId("c1", 0)}
+    assert decoded["m2"].tasks == {TaskId("c1", 1)}
+    assert decoded["m2"].owners[TaskId("c1", 1)] == "w2"
+    assert decoded["m2"].universe == universe
+    assert MemberMeta.decode(members["m1"].encode()) == members["m1"]
