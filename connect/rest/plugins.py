@@ -86,8 +86,9 @@ async def validate(
                 f"Included connector type {given} does not match request type {plugin}"
             )
     else:
-        config = {**config, "connector.class": plugin}
-    result = await ctx.herder.validate(plugin, config)
+        config = {**config, "connector.class": found.name}
+    # the registry's own name: herders resolve it without importing anything
+    result = await ctx.herder.validate(found.name, config)
     return JSONResponse(_mask_infos(result, ctx.secret_keys_of(config)))
 
 
