@@ -483,6 +483,10 @@ class ClusterHerder(Herder):
         """Tasks this worker runs now."""
         return sorted(self._tasks)
 
+    def running_task_configs(self) -> dict[TaskId, dict[str, Any]]:
+        """The config each task running here was started with."""
+        return {tid: dict(rt.config) for tid, rt in self._tasks.items()}
+
     def _owner(self, key: StatusKey) -> str:
         return (self.assignment.owners.get(key) if self.assignment else None) or ""
 

@@ -4,6 +4,7 @@ joining worker takes a share; SIGTERM exits 0 after handing over."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sys
 import time
@@ -21,7 +22,9 @@ from tests.helpers.wait import wait_until
 pytestmark = [pytest.mark.system, pytest.mark.kafka]
 
 COUNT = 3000
-SESSION_MS, DELAY_MS = 2000, 1000
+# Apache Kafka refuses sessions under group.min.session.timeout.ms (6 s by default)
+SESSION_MS = 6000 if os.environ.get("SMART_CONNECT_TEST_BOOTSTRAP") else 2000
+DELAY_MS = 1000
 # `smart-connect distributed` once the CLI has it; until then the same entry point
 RUNNER = (
     "import asyncio, sys\n"
@@ -165,7 +168,8 @@ async def test_kill9_failover_join_and_graceful_stop(
         took = time.monotonic() - killed_at
         bound = (SESSION_MS + DELAY_MS) / 1000
         print(f"failover took {took:.1f}s (bound {bound}s)")
-        assert took < bound + 4, f"took {took:.1f}s, bound {bound}s"
+        # slack: Tansu notices an expired member ~2 s late; then the task starts
+        assert took < bound + 5, f"took {took:.1f}s, bound {bound}s"
 
         d.start()
         await asyncio.to_thread(d.proc.wait_ready, 30)
