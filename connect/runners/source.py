@@ -18,7 +18,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from connect.api import SourceRecord, SourceTask, SourceTaskContext
+from connect.api import DataError, SourceRecord, SourceTask, SourceTaskContext
 from connect.errors import SKIP, Stage
 from connect.kafka import translate
 from connect.offsets import partition_key
@@ -60,6 +60,9 @@ class SourceRunner(TaskRunner):
         self._latest: dict[str, Mapping[str, Any] | None] = {}
         self._inflight = 0
         self.max_inflight = ctx.worker.task_inflight_max_bytes
+        # records with a pinned partition are appended to one open batch per partition
+        # and sent whole: far cheaper per record than send()
+        self._batches: dict[tuple[str, int], Any] = {}
         self.records_sent = 0
 
     async def run(self) -> None:
@@ -92,6 +95,7 @@ class SourceRunner(TaskRunner):
             if records is not SKIP and records:
                 for record in records:
                     await self._send(record)
+                await self._send_batches()
             elif not await self.sleep(IDLE_SLEEP):
                 break
             if self._inflight >= self.max_inflight or time.monotonic() >= next_flush:
@@ -129,22 +133,62 @@ class SourceRunner(TaskRunner):
                 self._track(key, original.source_offset)
                 return
         headers = [(h, b"" if hv is None else hv) for h, hv in record.headers]
+        self._inflight += len(v or b"") + len(k or b"")
+        self.records_sent += 1
+        self._track(key, original.source_offset)
+        if record.partition is not None:
+            await self._append(record.topic, record.partition, k, v, record.timestamp, headers)
+            return
         assert self.producer is not None
         try:
             future = await self.producer.send(
                 record.topic,
                 value=v,
                 key=k,
-                partition=record.partition,
                 timestamp_ms=record.timestamp,
                 headers=headers or None,
             )
         except KafkaError as exc:
             raise translate(exc, f"cannot send to {record.topic}") from exc
         self._pending.append(future)
-        self._inflight += len(v or b"") + len(k or b"")
-        self.records_sent += 1
-        self._track(key, original.source_offset)
+
+    async def _append(
+        self,
+        topic: str,
+        partition: int,
+        key: bytes | None,
+        value: bytes | None,
+        timestamp: int | None,
+        headers: list[tuple[str, bytes]],
+    ) -> None:
+        assert self.producer is not None
+        slot = (topic, partition)
+        batch = self._batches.get(slot)
+        if batch is None:
+            batch = self._batches[slot] = self.producer.create_batch()
+        if batch.append(key=key, value=value, timestamp=timestamp, headers=headers) is None:
+            await self._send_batch(slot)
+            batch = self._batches[slot] = self.producer.create_batch()
+            if batch.append(key=key, value=value, timestamp=timestamp, headers=headers) is None:
+                raise DataError(
+                    f"record of {len(value or b'')} bytes does not fit a batch; "
+                    "raise producer.max.request.size"
+                )
+
+    async def _send_batch(self, slot: tuple[str, int]) -> None:
+        assert self.producer is not None
+        batch = self._batches.pop(slot)
+        if batch.record_count() == 0:
+            return
+        try:
+            future = await self.producer.send_batch(batch, slot[0], partition=slot[1])
+        except KafkaError as exc:
+            raise translate(exc, f"cannot send to {slot[0]}") from exc
+        self._pending.append(future)
+
+    async def _send_batches(self) -> None:
+        for slot in list(self._batches):
+            await self._send_batch(slot)
 
     def _track(self, key: str, offset: Mapping[str, Any] | None) -> None:
         if offset is not None:
@@ -152,6 +196,7 @@ class SourceRunner(TaskRunner):
 
     async def checkpoint(self) -> None:
         """Await acks of everything sent so far, then store the newest offsets."""
+        await self._send_batches()
         pending, latest = self._pending, self._latest
         self._pending, self._latest, self._inflight = [], {}, 0
         if pending:
