@@ -4,9 +4,9 @@ A ``Format`` makes one ``FileEncoder`` per object. Encoders that can stream (JSO
 bytes, Avro blocks) hand bytes over as they are produced so the uploader can ship
 parts while the file is still open; Parquet keeps its rows until ``finish``.
 
-``schema_key(record)`` identifies the shape a record needs: an encoder accepts only
-records of the key it was opened with, and a change rotates the files (deterministically,
-so replays produce the same objects).
+``encoder.accepts(record)`` says whether a record fits the object's schema (Avro,
+Parquet with Kafka Connect schemas); one that does not rotates the files — a decision
+taken from the records alone, so replays produce the same objects.
 """
 
 from __future__ import annotations
@@ -75,6 +75,10 @@ class FileEncoder(ABC):
     def finish(self) -> bytes:
         """The remaining bytes of the object."""
 
+    def accepts(self, record: SinkRecord) -> bool:
+        """Whether ``record`` fits this object's schema (a new object is started if not)."""
+        return True
+
     @property
     def held(self) -> int:
         """Bytes (estimated) the encoder keeps that ``write`` has not returned yet."""
@@ -85,10 +89,6 @@ class Format(ABC):
     """A ``format.class``: names the extension and makes encoders."""
 
     extension: str
-
-    def schema_key(self, record: SinkRecord) -> Any:
-        """What must stay the same across the records of one object (``None``: anything)."""
-        return None
 
     @abstractmethod
     def encoder(self, record: SinkRecord) -> FileEncoder:
@@ -186,15 +186,50 @@ class BytesFormat(Format):
 
 # ---------------------------------------------------------------- Avro
 
+PRIMITIVES: list[Any] = ["null", "boolean", "long", "double", "string", "bytes"]
+"""The Avro type of a schemaless key or value that is not a structure."""
+
+_PRIM = "prim"
+
+
+def _shape(value: Any, schema: Mapping[str, Any] | None, name: str) -> str | None:
+    """What a key or value needs from the file's schema: ``None`` when it fits any
+    (a null), ``"prim"`` for a schemaless primitive, else the JSON of an Avro schema."""
+    if schema is not None:
+        return json.dumps(_nullable(connect_to_avro(schema, name)), sort_keys=True)
+    if value is None:
+        return None
+    if isinstance(value, Mapping | list):
+        return json.dumps(_nullable(infer_avro(value, name)), sort_keys=True)
+    return _PRIM
+
+
+def _shape_schema(shape: str | None) -> Any:
+    return PRIMITIVES if shape in (None, _PRIM) else json.loads(shape)
+
+
+def _fits(current: str | None, new: str | None) -> bool:
+    return new is None or current is None or current == new
+
 
 class _AvroEncoder(FileEncoder):
-    def __init__(self, fmt: AvroFormat, schema: dict[str, Any]) -> None:
-        from fastavro import parse_schema
-        from fastavro.write import Writer
+    """Writes an Avro container file. The schema is fixed when the first record that
+    determines it arrives (leading null values wait for it), so a file holds records
+    of one shape; a record of another shape starts a new file."""
 
+    def __init__(self, fmt: AvroFormat) -> None:
         self.fmt = fmt
         self.buffer = io.BytesIO()
-        self.writer = Writer(self.buffer, parse_schema(schema), codec=fmt.codec)
+        self.writer: Any = None
+        self.key_shape: str | None = None
+        self.value_shape: str | None = None
+        self.pending: list[SinkRecord] = []
+
+    def accepts(self, record: SinkRecord) -> bool:
+        if self.fmt.fixed is not None and not self.fmt.envelope:
+            return True
+        key, value = self.fmt.shapes(record)
+        return _fits(self.key_shape, key) and _fits(self.value_shape, value)
 
     def _drain(self) -> bytes:
         data = self.buffer.getvalue()
@@ -202,95 +237,112 @@ class _AvroEncoder(FileEncoder):
         self.buffer.truncate()
         return data
 
-    def write(self, record: SinkRecord) -> bytes:
+    def _open(self) -> None:
+        from fastavro import parse_schema
+        from fastavro.write import Writer
+
+        if self.key_shape is None:
+            self.key_shape = _PRIM
+        if self.value_shape is None:
+            self.value_shape = _PRIM
+        schema = self.fmt.schema(_shape_schema(self.key_shape), _shape_schema(self.value_shape))
+        try:
+            self.writer = Writer(self.buffer, parse_schema(schema), codec=self.fmt.codec)
+        except Exception as exc:  # fastavro raises several kinds for a bad schema
+            raise ConfigError(f"invalid Avro schema: {exc}", key="avro.schema") from exc
+        pending, self.pending = self.pending, []
+        for record in pending:
+            self._write(record)
+
+    def _write(self, record: SinkRecord) -> None:
         try:
             self.writer.write(self.fmt.datum(record))
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise DataError(
                 f"record {record.topic}-{record.partition}@{record.offset}: does not fit the "
                 f"Avro schema: {exc}"
             ) from exc
-        return self._drain()
+
+    def write(self, record: SinkRecord) -> bytes:
+        if self.writer is not None:
+            self._write(record)
+            return self._drain()
+        key, value = self.fmt.shapes(record)
+        self.key_shape = self.key_shape or key
+        self.value_shape = self.value_shape or value
+        self.pending.append(record)
+        if self.value_shape is not None or (self.fmt.fixed is not None and not self.fmt.envelope):
+            self._open()
+            return self._drain()
+        return b""
 
     def finish(self) -> bytes:
+        if self.writer is None:
+            self._open()
         self.writer.flush()
         return self._drain()
 
     @property
     def held(self) -> int:
-        return int(getattr(self.writer, "block_size", 0) or 0)
+        pending = sum(len(r.raw_value or b"") + 64 for r in self.pending)
+        return pending + int(getattr(self.writer, "block_size", 0) or 0)
 
 
 class AvroFormat(Format):
-    """Avro object container files (fastavro); the schema comes from the record's Connect
-    schema, from ``avro.schema``, or is inferred from the value."""
+    """Avro object container files (fastavro). The value schema comes from ``avro.schema``,
+    from the record's Kafka Connect schema, or is inferred from the value (structures
+    as records or maps, other values as a union of primitive types)."""
 
     extension = "avro"
 
     def __init__(self, config: S3SinkConfig) -> None:
         self.envelope = config.envelope
         self.codec = config.avro_codec
-        self.fixed: dict[str, Any] | None = None
+        self.fixed: Any = None
         if config.avro_schema:
             try:
                 self.fixed = json.loads(config.avro_schema)
             except json.JSONDecodeError as exc:
                 raise ConfigError(f"not valid JSON: {exc}", key="avro.schema") from exc
-        self._schemas: dict[str, dict[str, Any]] = {}
 
-    def _value_schema(self, schema: Mapping[str, Any] | None, value: Any, name: str) -> Any:
-        if schema is not None:
-            return connect_to_avro(schema, name)
-        return infer_avro(value, name)
+    def shapes(self, record: SinkRecord) -> tuple[str | None, str | None]:
+        """The shapes of the record's key (envelope only) and value."""
+        key = _shape(record.key, record.key_schema, "Key") if self.envelope else None
+        if self.fixed is not None:
+            return key, json.dumps(_nullable(self.fixed), sort_keys=True)
+        return key, _shape(record.value, record.value_schema, "Value")
 
-    def schema_for(self, record: SinkRecord) -> dict[str, Any]:
-        if self.envelope:
-            key_schema = self._value_schema(record.key_schema, record.key, "Key")
-            value_schema = (
-                self.fixed
-                if self.fixed is not None
-                else self._value_schema(record.value_schema, record.value, "Value")
-            )
-            return {
-                "type": "record",
-                "name": "KafkaRecord",
-                "namespace": "smartconnect",
-                "fields": [
-                    {"name": "topic", "type": "string"},
-                    {"name": "partition", "type": "int"},
-                    {"name": "offset", "type": "long"},
-                    {"name": "timestamp", "type": ["null", "long"]},
-                    {"name": "key", "type": _nullable(key_schema)},
-                    {"name": "value", "type": _nullable(value_schema)},
-                    {
-                        "name": "headers",
-                        "type": {
-                            "type": "array",
-                            "items": {
-                                "type": "record",
-                                "name": "Header",
-                                "fields": [
-                                    {"name": "key", "type": "string"},
-                                    {"name": "value", "type": ["null", "bytes"]},
-                                ],
-                            },
+    def schema(self, key: Any, value: Any) -> Any:
+        """The file schema for key and value schemas."""
+        if not self.envelope:
+            return value
+        return {
+            "type": "record",
+            "name": "KafkaRecord",
+            "namespace": "smartconnect",
+            "fields": [
+                {"name": "topic", "type": "string"},
+                {"name": "partition", "type": "int"},
+                {"name": "offset", "type": "long"},
+                {"name": "timestamp", "type": ["null", "long"]},
+                {"name": "key", "type": key},
+                {"name": "value", "type": value},
+                {
+                    "name": "headers",
+                    "type": {
+                        "type": "array",
+                        "items": {
+                            "type": "record",
+                            "name": "Header",
+                            "fields": [
+                                {"name": "key", "type": "string"},
+                                {"name": "value", "type": ["null", "bytes"]},
+                            ],
                         },
                     },
-                ],
-            }
-        if self.fixed is not None:
-            return self.fixed
-        schema = self._value_schema(record.value_schema, record.value, "Value")
-        return (
-            {"type": schema}
-            if isinstance(schema, str)
-            else dict(schema)
-            if isinstance(schema, dict)
-            else {"type": schema}
-        )
-
-    def schema_key(self, record: SinkRecord) -> Any:
-        return json.dumps(self.schema_for(record), sort_keys=True)
+                },
+            ],
+        }
 
     def datum(self, record: SinkRecord) -> Any:
         if self.envelope:
@@ -306,17 +358,7 @@ class AvroFormat(Format):
         return record.value
 
     def encoder(self, record: SinkRecord) -> FileEncoder:
-        key = self.schema_key(record)
-        schema = self._schemas.get(key)
-        if schema is None:
-            schema = json.loads(key)
-            if len(self._schemas) > 256:
-                self._schemas.clear()
-            self._schemas[key] = schema
-        try:
-            return _AvroEncoder(self, schema)
-        except Exception as exc:  # fastavro raises several kinds for a bad schema
-            raise ConfigError(f"invalid Avro schema: {exc}", key="avro.schema") from exc
+        return _AvroEncoder(self)
 
 
 def _nullable(schema: Any) -> Any:
@@ -335,8 +377,14 @@ class _ParquetEncoder(FileEncoder):
         self.fmt = fmt
         self.rows: list[dict[str, Any]] = []
         self._held = 0
+        self.schema: Mapping[str, Any] | None = None
+
+    def accepts(self, record: SinkRecord) -> bool:
+        return record.value_schema is None or self.schema in (None, record.value_schema)
 
     def write(self, record: SinkRecord) -> bytes:
+        if self.schema is None and record.value_schema is not None:
+            self.schema = record.value_schema
         row = self.fmt.row(record)
         self.rows.append(row)
         self._held += 64 + len(record.raw_value or b"") + len(record.raw_key or b"")
@@ -378,11 +426,6 @@ class ParquetFormat(Format):
         self.envelope = config.envelope
         self.codec = config.parquet_codec
         self.first_offset: int | None = None
-
-    def schema_key(self, record: SinkRecord) -> Any:
-        if record.value_schema is None:
-            return None
-        return json.dumps(record.value_schema, sort_keys=True)
 
     def row(self, record: SinkRecord) -> dict[str, Any]:
         if self.envelope:

@@ -23,7 +23,6 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import structlog
 
@@ -44,7 +43,6 @@ class OpenObject:
 
     key: str
     start_offset: int
-    schema_key: Any
     encoder: FileEncoder
     upload: ObjectUpload
     end_offset: int = -1
@@ -157,12 +155,11 @@ class TopicPartitionWriter:
                 await self.rotate("rotate.interval.ms")
             encoded = self.partitioner.encode(record, ts)
             obj = self.objects.get(encoded)
-            schema_key = self.format.schema_key(record)
-            if obj is not None and obj.schema_key != schema_key:
+            if obj is not None and not obj.encoder.accepts(record):
                 await self.rotate("schema change")
                 obj = None
             if obj is None:
-                obj = self._open(record, encoded, schema_key)
+                obj = self._open(record, encoded)
             if not self.group_count:
                 self._start_group(record, ts)
             data = obj.encoder.write(record)
@@ -189,7 +186,7 @@ class TopicPartitionWriter:
             aligned = TimeBasedPartitioner("'x'", interval, self.config.timezone).bucket(now_ms)
             self.deadline = (aligned + interval) / 1000
 
-    def _open(self, record: SinkRecord, encoded: str, schema_key: Any) -> OpenObject:
+    def _open(self, record: SinkRecord, encoded: str) -> OpenObject:
         key = layout.object_key(
             self.config.prefix(),
             record.topic,
@@ -216,7 +213,7 @@ class TopicPartitionWriter:
             gzip_level=self._gzip_level,
         )
         encoder = self.format.encoder(record)
-        obj = OpenObject(key, record.offset, schema_key, encoder, upload)
+        obj = OpenObject(key, record.offset, encoder, upload)
         self.objects[encoded] = obj
         return obj
 
