@@ -7,14 +7,16 @@ Source offsets are whatever the connector stored: ``{"partition": {...}, "offset
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from aiokafka import TopicPartition
+from aiokafka.errors import KafkaError
 
 from connect.config import common
-from connect.herder.base import BadRequest
+from connect.herder.base import BadRequest, Conflict
 from connect.kafka import KafkaClients
 from connect.offsets import OffsetStore, partition_key
 
@@ -92,30 +94,50 @@ async def alter_sink_offsets(
     config: Mapping[str, Any],
     offsets: list[dict[str, Any]] | None,
 ) -> None:
-    """Commit ``offsets`` for the group, or its partitions' beginnings on reset."""
-    consumer = clients.consumer(group_id=f"connect-{connector}", enable_auto_commit=False)
+    """Commit ``offsets`` for the group, or its partitions' beginnings on reset.
+
+    The connector is STOPPED, so the group has no members: this joins it as the only
+    member (a commit outside a generation is refused once a group has had members),
+    commits, and leaves.
+    """
+    tps = await sink_partitions(clients, config)
+    target: dict[TopicPartition, int] = {}
+    for entry in offsets or []:
+        part, off = entry.get("partition") or {}, entry.get("offset")
+        try:
+            tp = TopicPartition(str(part["kafka_topic"]), int(part["kafka_partition"]))
+            target[tp] = -1 if off is None else int(off["kafka_offset"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadRequest(
+                "sink offsets need partition {kafka_topic, kafka_partition} and "
+                "offset {kafka_offset} (or null)"
+            ) from exc
+    unknown = sorted(f"{tp.topic}-{tp.partition}" for tp in target if tp not in set(tps))
+    if unknown:
+        raise BadRequest(f"not partitions of this connector's topics: {', '.join(unknown)}")
+    consumer = clients.consumer(
+        group_id=f"connect-{connector}",
+        enable_auto_commit=False,
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=200,
+    )
     await consumer.start()
     try:
+        if not tps:
+            return
+        consumer.subscribe(topics=sorted({tp.topic for tp in tps}))
+        deadline = asyncio.get_running_loop().time() + 30
+        while not consumer.assignment():
+            if asyncio.get_running_loop().time() > deadline:
+                raise Conflict(f"could not join group connect-{connector} to change offsets")
+            await consumer.getmany(timeout_ms=100, max_records=1)
+        beginnings = await consumer.beginning_offsets(tps)
         if offsets is None:
-            tps = await sink_partitions(clients, config)
-            if not tps:
-                return
-            target = await consumer.beginning_offsets(tps)
-        else:
-            target = {}
-            for entry in offsets:
-                part, off = entry.get("partition") or {}, entry.get("offset")
-                try:
-                    tp = TopicPartition(str(part["kafka_topic"]), int(part["kafka_partition"]))
-                except (KeyError, TypeError, ValueError) as exc:
-                    raise BadRequest(
-                        "sink offsets need partition {kafka_topic, kafka_partition}"
-                    ) from exc
-                if off is None:
-                    target[tp] = (await consumer.beginning_offsets([tp]))[tp]
-                else:
-                    target[tp] = int(off["kafka_offset"])
-        consumer.assign(list(target))
-        await consumer.commit(target)
+            target = dict(beginnings)
+        target = {tp: beginnings[tp] if off < 0 else off for tp, off in target.items()}
+        try:
+            await consumer.commit(target)
+        except KafkaError as exc:
+            raise Conflict(f"cannot commit offsets of connect-{connector}: {exc}") from exc
     finally:
         await consumer.stop()

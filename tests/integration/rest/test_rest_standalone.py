@@ -180,11 +180,6 @@ async def test_sink_offsets_while_running(
     assert (await rest.http.delete(f"/connectors/{name}/offsets")).status_code == 409
 
 
-@pytest.mark.xfail(
-    reason="StandaloneHerder.alter_offsets for sinks: on Tansu the generation -1 commit of "
-    "connect/herder/offsets.py:alter_sink_offsets fails with UnknownMemberId (lead to fix)",
-    strict=False,
-)
 async def test_sink_offsets_set_and_reset_when_stopped(
     rest: Rest, kafka_bootstrap: str, unique: str, tmp_path: Path
 ) -> None:
