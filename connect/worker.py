@@ -61,6 +61,7 @@ class Worker(Service):
         self.statuses: dict[str | TaskId, Status] = {}
         self.listeners: list[StatusListener] = []
         self._stores: dict[str, OffsetStore] = {}
+        self.kafka_cluster_id: str | None = None
 
     # ------------------------------------------------------------ status
 
@@ -105,8 +106,22 @@ class Worker(Service):
         return store
 
     async def on_start(self) -> None:
+        if self.config.bootstrap_servers:
+            self.kafka_cluster_id = await self._cluster_id()
         if self.config.bootstrap_servers or self.config.offset_storage_file_filename:
             await self.offset_store()
+
+    async def _cluster_id(self) -> str | None:
+        admin = self.clients.admin()
+        try:
+            await admin.start()
+            meta = await admin.describe_cluster()
+            return str(meta.get("cluster_id")) if meta.get("cluster_id") else None
+        except Exception as exc:  # informational only: never stop the worker for it
+            log.warning("cannot read the Kafka cluster id", error=str(exc))
+            return None
+        finally:
+            await admin.close()
 
     async def on_stop(self) -> None:
         await asyncio.gather(*(self.stop_task(tid) for tid in list(self.tasks)))

@@ -63,6 +63,10 @@ class StandaloneHerder(Herder):
     async def start(self) -> None:
         await self.worker.start()
 
+    @property
+    def kafka_cluster_id(self) -> str | None:
+        return self.worker.kafka_cluster_id
+
     async def stop(self) -> None:
         await self.worker.stop()
 
