@@ -151,8 +151,7 @@ async def _run_standalone(config: Any, specs: list[tuple[str, dict[str, Any]]]) 
         await herder.start()
         for name, task_config in specs:
             await herder.put_connector_config(name, task_config, allow_replace=False)
-        if config.listeners:
-            rest = await _start_rest(herder, config)
+        rest = await _start_rest(herder, config)
         log.info("worker started", worker_id=herder.worker_id, tasks=[n for n, _ in specs])
         await stop.wait()
         log.info("worker stopping")
@@ -164,11 +163,26 @@ async def _run_standalone(config: Any, specs: list[tuple[str, dict[str, Any]]]) 
     return 0
 
 
+DEFAULT_LISTENERS = "http://127.0.0.1:8083"
+
+
 async def _start_rest(herder: Any, config: Any) -> Any:
+    """The REST API on ``listeners`` (default loopback:8083; ``listeners=none`` turns it off).
+
+    A standalone worker keeps running when the port is taken: its tasks matter more.
+    """
     from connect.rest.server import RestServer
 
-    server = RestServer(herder, config)
-    await server.start()
+    listeners = config.listeners if config.listeners is not None else DEFAULT_LISTENERS
+    if listeners.strip().lower() in ("", "none"):
+        return None
+    server = RestServer(herder, config, listeners=listeners)
+    try:
+        await server.start()
+    except OSError as exc:
+        log.warning("REST API not started: address in use", listeners=listeners, error=str(exc))
+        return None
+    log.info("REST API listening", urls=server.urls)
     return server
 
 
