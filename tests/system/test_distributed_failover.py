@@ -187,8 +187,9 @@ async def test_kill9_failover_join_and_graceful_stop(
         await wait_until(
             lambda: _ids(out) >= set(range(COUNT)), timeout=40, message="every record at the sink"
         )
-        for n in (*survivors, d):
-            assert await asyncio.to_thread(n.proc.terminate, 30) == 0, n.proc.output
+        remaining = [*survivors, d]
+        codes = await asyncio.gather(*(asyncio.to_thread(n.proc.terminate, 30) for n in remaining))
+        assert codes == [0, 0, 0], [n.proc.output for n in remaining]
     except BaseException:
         for n in nodes:
             print(f"---- {n.worker_id}\n{n.proc.output}")
