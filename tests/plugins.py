@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from connect.api import (
+    BackpressureError,
     ConnectError,
     SinkConnector,
     SinkRecord,
@@ -60,3 +61,29 @@ class LaggingCommitTask(SinkTask):
 class LaggingCommitSink(SinkConnector):
     def task_class(self) -> type[SinkTask]:
         return LaggingCommitTask
+
+
+class SlowTargetTask(SinkTask):
+    """Refuses the first ``refusals`` puts with BackpressureError, then takes everything."""
+
+    taken: ClassVar[dict[str, list[Any]]] = {}
+    paused_seen: ClassVar[dict[str, bool]] = {}
+
+    async def start(self, config: Mapping[str, Any]) -> None:
+        self.refusals = int(config.get("refusals", 3))
+        self.name = self.context.connector_name
+        self.taken.setdefault(self.name, [])
+
+    async def put(self, records: list[SinkRecord]) -> None:
+        if records and self.refusals > 0:
+            self.refusals -= 1
+            raise BackpressureError("target is slow", retry_after=0.2)
+        self.taken[self.name].extend(r.value for r in records)
+
+    async def stop(self) -> None:
+        return None
+
+
+class SlowTargetSink(SinkConnector):
+    def task_class(self) -> type[SinkTask]:
+        return SlowTargetTask

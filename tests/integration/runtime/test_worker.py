@@ -134,3 +134,44 @@ async def test_sink_commits_only_what_pre_commit_returns(kafka_bootstrap: str, u
 
 async def _equals(value: Any, expected: Any) -> bool:
     return (await value) == expected
+
+
+async def test_backpressure_pauses_and_loses_nothing(kafka_bootstrap: str, unique: str) -> None:
+    from tests.plugins import SlowTargetTask
+
+    topic = f"slow-{unique}"
+    await create_topic(kafka_bootstrap, topic, 2)
+    name = f"slow-{unique}"
+    sink = {
+        "name": name,
+        "config": {
+            "connector.class": "tests.plugins:SlowTargetSink",
+            "topics": topic,
+            "refusals": 3,
+            "value.converter": "json",
+            "value.converter.schemas.enable": False,
+        },
+    }
+    async with StandaloneHerder.running(
+        worker(kafka_bootstrap, unique), [datagen(f"gen-{unique}", topic, 2000), sink]
+    ) as herder:
+        tid = next(t for t in herder.worker.tasks if t.connector == name)
+
+        def consumer() -> Any:
+            runner = herder.worker.tasks[tid].runner
+            return runner.consumer if runner else None
+
+        # while the target refuses, fetching stops: every assigned partition is paused
+        await wait_until(
+            lambda: (
+                consumer() is not None
+                and consumer().assignment()
+                and consumer().paused() == consumer().assignment()
+            ),
+            timeout=20,
+            interval=0.01,
+        )
+        await wait_until(lambda: len(SlowTargetTask.taken.get(name, [])) >= 2000, timeout=30)
+        assert not consumer().paused()
+    ids = sorted(v["id"] for v in SlowTargetTask.taken[name])
+    assert ids == list(range(2000)), "every record delivered exactly once in this run"
