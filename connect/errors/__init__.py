@@ -1,6 +1,6 @@
 """Error handling for task stages: retry, tolerance, dead-letter queue, counters."""
 
-from connect.errors.operator import SKIP, ErrorHandler, ErrorSettings, TaskFailure
+from connect.errors.operator import SKIP, ErrorHandler, ErrorSettings, Failure, TaskFailure
 from connect.errors.stage import Stage
 
-__all__ = ["SKIP", "ErrorHandler", "ErrorSettings", "Stage", "TaskFailure"]
+__all__ = ["SKIP", "ErrorHandler", "ErrorSettings", "Failure", "Stage", "TaskFailure"]

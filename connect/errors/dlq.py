@@ -6,11 +6,35 @@ import asyncio
 import traceback
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 
 from connect.api import SinkRecord
-from connect.errors.stage import Stage
+from connect.errors.operator import Failure, class_name
+from connect.kafka import translate
 
 PREFIX = "__connect.errors."
+
+Headers = list[tuple[str, bytes]]
+
+
+def context_headers(
+    record: SinkRecord, failure: Failure, *, connector: str, task_id: int
+) -> Headers:
+    """Kafka Connect's ``__connect.errors.*`` headers describing where and why."""
+    exc = failure.error
+    context = {
+        "topic": record.topic,
+        "partition": str(record.partition),
+        "offset": str(record.offset),
+        "connector.name": connector,
+        "task.id": str(task_id),
+        "stage": failure.stage.value,
+        "class.name": failure.class_name,
+        "exception.class.name": class_name(exc),
+        "exception.message": str(exc),
+        "exception.stacktrace": "".join(traceback.format_exception(exc)),
+    }
+    return [(PREFIX + k, v.encode()) for k, v in context.items()]
 
 
 class DeadLetterQueue:
@@ -36,33 +60,36 @@ class DeadLetterQueue:
         self.context_headers = context_headers
         self._pending: list[asyncio.Future[object]] = []
 
-    async def send(self, record: SinkRecord, stage: Stage, exc: BaseException) -> None:
-        headers = [(k, v if v is not None else b"") for k, v in record.headers]
+    async def send(self, record: SinkRecord, failure: Failure) -> None:
+        # aiokafka writes a None header value as empty, so say so explicitly
+        headers: Headers = [(k, v if v is not None else b"") for k, v in record.headers]
         if self.context_headers:
-            context = {
-                "topic": record.topic,
-                "partition": str(record.partition),
-                "offset": str(record.offset),
-                "connector.name": self.connector,
-                "task.id": str(self.task_id),
-                "stage": stage.value,
-                "class.name": type(exc).__module__ + "." + type(exc).__qualname__,
-                "exception.class.name": type(exc).__qualname__,
-                "exception.message": str(exc),
-                "exception.stacktrace": "".join(traceback.format_exception(exc)),
-            }
-            headers += [(PREFIX + k, v.encode()) for k, v in context.items()]
-        future = await self.producer.send(
-            self.topic,
-            key=record.raw_key,
-            value=record.raw_value,
-            headers=headers,
-            timestamp_ms=record.timestamp,
-        )
+            headers += context_headers(
+                record, failure, connector=self.connector, task_id=self.task_id
+            )
+        try:
+            future = await self.producer.send(
+                self.topic,
+                key=record.raw_key,
+                value=record.raw_value,
+                headers=headers,
+                timestamp_ms=record.timestamp,
+            )
+        except KafkaError as exc:
+            raise translate(exc, f"cannot write to the dead-letter queue {self.topic}") from exc
         self._pending.append(future)
 
+    @property
+    def pending(self) -> int:
+        """Records sent but not yet known to be acknowledged."""
+        return len(self._pending)
+
     async def flush(self) -> None:
-        """Wait until every dead-lettered record is acknowledged."""
+        """Wait until every dead-lettered record is acknowledged (raises if one is not)."""
         pending, self._pending = self._pending, []
-        if pending:
+        if not pending:
+            return
+        try:
             await asyncio.gather(*pending)
+        except KafkaError as exc:
+            raise translate(exc, f"the dead-letter queue {self.topic} did not ack") from exc

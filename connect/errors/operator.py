@@ -1,28 +1,32 @@
 """Retry with tolerance: the one place that decides what a failed stage does.
 
-A retriable failure is retried with exponential backoff until ``errors.retry.timeout``
-(ms; 0 = no retry, -1 = forever). Then, for a tolerable stage with
+A retriable failure is retried with exponential backoff (capped at
+``errors.retry.delay.max.ms``) until ``errors.retry.timeout`` ms have passed since
+the first attempt (0 = no retry, -1 = forever). Then, for a tolerable stage with
 ``errors.tolerance=all``, the record is skipped: counted, logged when asked, and sent
 to the dead-letter queue when one is configured. Otherwise the task fails with a
-``TaskFailure`` that names the record.
+``TaskFailure`` that names the stage, the record and the cause.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
 import structlog
-from tenacity import wait_exponential
 
 from connect.api import BackpressureError, ConnectError, ConnectRecord, SinkRecord
 from connect.errors.stage import TOLERABLE, Stage
 
 log = structlog.get_logger(__name__)
+
+FIRST_RETRY_DELAY = 0.1
+"""Seconds before the first retry; each later one waits twice as long (up to the max)."""
+
+LOGGED_PAYLOAD_CHARS = 1000
 
 
 class _Skip:
@@ -59,23 +63,56 @@ class ErrorSettings:
         )
 
 
+@dataclass(frozen=True)
+class Failure:
+    """What failed: the stage, the class executing it, and the exception."""
+
+    stage: Stage
+    class_name: str
+    error: BaseException
+
+
+def class_name(obj: object) -> str:
+    """Fully qualified name of ``obj``'s class (or of ``obj`` if it is a class)."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def is_retriable(exc: BaseException) -> bool:
+    """ConnectError and aiokafka errors carry ``retriable``; anything else is not."""
     return bool(getattr(exc, "retriable", False))
 
 
 def describe(record: ConnectRecord | None) -> str:
+    """Where a record comes from, without its payload."""
     if isinstance(record, SinkRecord):
         return f"topic={record.topic} partition={record.partition} offset={record.offset}"
     if record is not None:
-        return f"topic={record.topic} source_partition={getattr(record, 'source_partition', {})}"
+        partition = getattr(record, "source_partition", None)
+        offset = getattr(record, "source_offset", None)
+        return f"topic={record.topic} source_partition={partition} source_offset={offset}"
     return "no record"
 
 
-DeadLetter = Callable[[SinkRecord, Stage, BaseException], Awaitable[None]]
+def backoff(attempt: int, max_delay: float) -> float:
+    """Seconds to wait before retry number ``attempt`` (1-based): 0.1, 0.2, 0.4, ... max."""
+    return float(min(max_delay, FIRST_RETRY_DELAY * 2 ** (attempt - 1)))
+
+
+DeadLetter = Callable[[SinkRecord, Failure], Awaitable[None]]
+
+COUNTERS = ("records_failed", "records_skipped", "retries", "records_sent_to_dlq")
 
 
 class ErrorHandler:
-    """Runs stage operations under the task's ``errors.*`` policy and counts outcomes."""
+    """Runs stage operations under the task's ``errors.*`` policy and counts outcomes.
+
+    Counters: ``records_failed`` (operations that failed after retries),
+    ``records_skipped`` (tolerated, the task went on), ``retries`` (retry attempts)
+    and ``records_sent_to_dlq``.
+    """
 
     def __init__(
         self,
@@ -87,23 +124,30 @@ class ErrorHandler:
         self.settings = settings
         self.dead_letter = dead_letter
         self._stopping = stopping
-        self.counters = {
-            "records_failed": 0,
-            "records_skipped": 0,
-            "retries": 0,
-            "records_sent_to_dlq": 0,
-        }
+        self.counters = dict.fromkeys(COUNTERS, 0)
+
+    @property
+    def tolerates_all(self) -> bool:
+        return self.settings.tolerance == "all"
 
     async def run(
         self,
         stage: Stage,
         op: Callable[[], Any],
         record: ConnectRecord | None = None,
+        *,
+        executing: object = None,
+        where: str | None = None,
     ) -> Any:
-        """``op()`` under retry and tolerance; ``SKIP`` if the record was tolerated."""
+        """``op()`` (sync or async) under retry and tolerance.
+
+        Returns its result, or ``SKIP`` if the failure was tolerated. ``executing`` is
+        the object (or class) running the stage — a converter, transform, task or
+        client — named in the DLQ's ``class.name`` header; ``where`` describes the
+        data when there is no single record (a batch given to ``put``).
+        """
         started = time.monotonic()
         attempt = 0
-        wait = wait_exponential(multiplier=0.1, max=self.settings.retry_delay_max_ms / 1000)
         while True:
             try:
                 result = op()
@@ -114,61 +158,70 @@ class ErrorHandler:
                 raise
             except Exception as exc:
                 attempt += 1
-                delay = self._retry_delay(exc, started, attempt, wait)
-                if delay is not None:
-                    self.counters["retries"] += 1
-                    log.warning(
-                        "retrying",
-                        stage=stage.value,
-                        attempt=attempt,
-                        delay=round(delay, 3),
-                        error=f"{type(exc).__name__}: {exc}",
-                    )
-                    await asyncio.sleep(delay)
-                    continue
-                return await self._failed(stage, exc, record)
+                delay = self._retry_delay(exc, started, attempt)
+                if delay is None:
+                    failure = Failure(stage, class_name(executing or op), exc)
+                    return await self._failed(failure, record, where)
+                self.counters["retries"] += 1
+                log.warning(
+                    "retrying",
+                    stage=stage.value,
+                    attempt=attempt,
+                    delay_s=round(delay, 3),
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+                await asyncio.sleep(delay)
 
-    def _retry_delay(
-        self, exc: BaseException, started: float, attempt: int, wait: Any
-    ) -> float | None:
-        timeout = self.settings.retry_timeout_ms
-        if not is_retriable(exc) or timeout == 0 or self._stopping():
+    def _retry_delay(self, exc: BaseException, started: float, attempt: int) -> float | None:
+        """Seconds to wait before retrying, or None when the failure is final."""
+        timeout_ms = self.settings.retry_timeout_ms
+        if not is_retriable(exc) or timeout_ms == 0 or self._stopping():
             return None
-        delay = float(getattr(exc, "retry_after", None) or wait(_State(attempt)))
-        elapsed_ms = (time.monotonic() - started) * 1000
-        if timeout > 0 and elapsed_ms + delay * 1000 > timeout:
+        delay = backoff(attempt, self.settings.retry_delay_max_ms / 1000)
+        if timeout_ms < 0:
+            return delay
+        remaining = timeout_ms / 1000 - (time.monotonic() - started)
+        if remaining <= 0:
             return None
-        return delay
+        # the last attempt happens at the deadline, not a whole backoff before it
+        return min(delay, remaining)
 
     async def _failed(
-        self, stage: Stage, exc: BaseException, record: ConnectRecord | None
+        self, failure: Failure, record: ConnectRecord | None, where: str | None
     ) -> _Skip:
         self.counters["records_failed"] += 1
-        where = describe(record)
-        tolerated = self.settings.tolerance == "all" and stage in TOLERABLE
+        exc, stage = failure.error, failure.stage
+        place = where or describe(record)
+        tolerated = self.tolerates_all and stage in TOLERABLE and record is not None
         if self.settings.log_enable or not tolerated:
-            fields: dict[str, Any] = {"stage": stage.value, "record": where}
+            fields: dict[str, Any] = {
+                "stage": stage.value,
+                "class_name": failure.class_name,
+                "record": place,
+                "tolerated": tolerated,
+            }
             if self.settings.log_include_messages and record is not None:
-                fields["key"] = repr(getattr(record, "raw_key", None) or record.key)[:1000]
-                fields["value"] = repr(getattr(record, "raw_value", None) or record.value)[:1000]
+                fields.update(_payload(record))
             log.error("record failed", error=f"{type(exc).__name__}: {exc}", **fields)
         if not tolerated:
             raise TaskFailure(
-                f"{stage.value} failed for {where}: {type(exc).__name__}: {exc}"
+                f"{stage.value} failed for {place} in {failure.class_name}: "
+                f"{type(exc).__name__}: {exc}"
             ) from exc
         if self.dead_letter is not None and isinstance(record, SinkRecord):
-            await self.dead_letter(record, stage, exc)
+            await self.dead_letter(record, failure)
             self.counters["records_sent_to_dlq"] += 1
         self.counters["records_skipped"] += 1
         return SKIP
 
 
-class _State:
-    """The bit of tenacity's RetryCallState that ``wait_exponential`` reads."""
-
-    def __init__(self, attempt: int) -> None:
-        self.attempt_number = attempt
-
-
-def stacktrace(exc: BaseException) -> str:
-    return "".join(traceback.format_exception(exc))
+def _payload(record: ConnectRecord) -> dict[str, str]:
+    """Key and value for the log (raw bytes when the record has them), truncated."""
+    if isinstance(record, SinkRecord):
+        key, value = record.raw_key, record.raw_value
+    else:
+        key, value = record.key, record.value
+    return {
+        "key": repr(key)[:LOGGED_PAYLOAD_CHARS],
+        "value": repr(value)[:LOGGED_PAYLOAD_CHARS],
+    }

@@ -83,11 +83,29 @@ class TaskRunner(Service):
         raise NotImplementedError
 
     async def transform(self, record: R) -> R | None:
+        """The record through the transform chain; None if dropped or tolerated."""
         if self.transforms is None:
             return record
-        chain = self.transforms
-        result = await self.errors.run(Stage.TRANSFORMATION, lambda: chain.apply(record), record)
-        return None if result is SKIP else result
+        try:
+            result: R | None = self.transforms.apply(record)
+            return result
+        except Exception:
+            pass
+        # slow path only on failure: step by step, so retries, tolerance and the DLQ
+        # name the transform that failed (transforms are pure; re-running is safe)
+        current: R = record
+        for step in self.transforms.steps:
+
+            def apply(step: Any = step, rec: R = current) -> R | None:
+                return step.transform.apply(rec) if step.applies_to(rec) else rec
+
+            out = await self.errors.run(
+                Stage.TRANSFORMATION, apply, record, executing=step.transform
+            )
+            if out is SKIP or out is None:
+                return None
+            current = out
+        return current
 
 
 def _build_chain(ctx: RunnerContext) -> Any:

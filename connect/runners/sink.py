@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka import TopicPartition as KafkaTP
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from connect.api import BackpressureError, SinkRecord, SinkTask, SinkTaskContext, TopicPartition
 from connect.errors import SKIP, Stage
@@ -206,12 +206,13 @@ class SinkRunner(TaskRunner):
     async def _loop(self) -> None:
         assert self.consumer is not None
         next_commit = time.monotonic() + self.flush_interval
+        consumer = self.consumer
         while not self.stopping:
-            try:
-                batch = await self.consumer.getmany(timeout_ms=200, max_records=MAX_POLL_RECORDS)
-            except KafkaError as exc:
-                await self.errors.run(Stage.KAFKA_CONSUME, _raise(exc))
-                continue
+            batch = await self.errors.run(
+                Stage.KAFKA_CONSUME,
+                lambda: consumer.getmany(timeout_ms=200, max_records=MAX_POLL_RECORDS),
+                executing=consumer,
+            )
             async with self._lock:
                 await self._deliver(batch)
                 if self.commit_requested or time.monotonic() >= next_commit:
@@ -255,12 +256,12 @@ class SinkRunner(TaskRunner):
             value, value_schema = vc.from_bytes(topic, msg.value)
         except Exception:
             k = await self.errors.run(
-                Stage.KEY_CONVERTER, lambda: kc.from_bytes(topic, msg.key), base
+                Stage.KEY_CONVERTER, lambda: kc.from_bytes(topic, msg.key), base, executing=kc
             )
             if k is SKIP:
                 return None
             v = await self.errors.run(
-                Stage.VALUE_CONVERTER, lambda: vc.from_bytes(topic, msg.value), base
+                Stage.VALUE_CONVERTER, lambda: vc.from_bytes(topic, msg.value), base, executing=vc
             )
             if v is SKIP:
                 return None
@@ -270,7 +271,12 @@ class SinkRunner(TaskRunner):
     async def _put(self, records: list[SinkRecord]) -> None:
         while True:
             try:
-                await self.errors.run(Stage.TASK_PUT, lambda: self.task.put(records))
+                await self.errors.run(
+                    Stage.TASK_PUT,
+                    lambda: self.task.put(records),
+                    executing=self.task,
+                    where=_batch(records),
+                )
                 break
             except BackpressureError as exc:
                 log.info("sink asks to slow down", retry_after=exc.retry_after, reason=str(exc))
@@ -311,8 +317,11 @@ class SinkRunner(TaskRunner):
         )
 
 
-def _raise(exc: BaseException) -> Any:
-    def op() -> None:
-        raise exc
-
-    return op
+def _batch(records: list[SinkRecord]) -> str:
+    """A put batch as ``topic-partition[first..last]`` ranges, without payloads."""
+    spans: dict[tuple[str, int], list[int]] = {}
+    for r in records:
+        span = spans.setdefault((r.topic, r.partition), [r.offset, r.offset])
+        span[0], span[1] = min(span[0], r.offset), max(span[1], r.offset)
+    ranges = ", ".join(f"{t}-{p}[{a}..{b}]" for (t, p), (a, b) in sorted(spans.items()))
+    return f"a batch of {len(records)} records ({ranges or 'empty'})"

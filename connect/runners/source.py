@@ -91,7 +91,7 @@ class SourceRunner(TaskRunner):
                 await self.checkpoint()
                 await self.wait_running()
                 continue
-            records = await self.errors.run(Stage.TASK_POLL, self.task.poll)
+            records = await self.errors.run(Stage.TASK_POLL, self.task.poll, executing=self.task)
             if records is not SKIP and records:
                 for record in records:
                     await self._send(record)
@@ -120,6 +120,7 @@ class SourceRunner(TaskRunner):
                 Stage.KEY_CONVERTER,
                 lambda: kc.to_bytes(record.topic, record.key, record.key_schema),
                 record,
+                executing=kc,
             )
             if k is SKIP:
                 self._track(key, original.source_offset)
@@ -128,6 +129,7 @@ class SourceRunner(TaskRunner):
                 Stage.VALUE_CONVERTER,
                 lambda: vc.to_bytes(record.topic, record.value, record.value_schema),
                 record,
+                executing=vc,
             )
             if v is SKIP:
                 self._track(key, original.source_offset)
@@ -139,17 +141,22 @@ class SourceRunner(TaskRunner):
         if record.partition is not None:
             await self._append(record.topic, record.partition, k, v, record.timestamp, headers)
             return
-        assert self.producer is not None
-        try:
-            future = await self.producer.send(
-                record.topic,
-                value=v,
-                key=k,
-                timestamp_ms=record.timestamp,
-                headers=headers or None,
-            )
-        except KafkaError as exc:
-            raise translate(exc, f"cannot send to {record.topic}") from exc
+        producer = self.producer
+        assert producer is not None
+
+        async def send() -> Any:
+            try:
+                return await producer.send(
+                    record.topic,
+                    value=v,
+                    key=k,
+                    timestamp_ms=record.timestamp,
+                    headers=headers or None,
+                )
+            except KafkaError as exc:
+                raise translate(exc, f"cannot send to {record.topic}") from exc
+
+        future = await self.errors.run(Stage.KAFKA_PRODUCE, send, record, executing=producer)
         self._pending.append(future)
 
     async def _append(
@@ -176,14 +183,24 @@ class SourceRunner(TaskRunner):
                 )
 
     async def _send_batch(self, slot: tuple[str, int]) -> None:
-        assert self.producer is not None
+        producer = self.producer
+        assert producer is not None
         batch = self._batches.pop(slot)
         if batch.record_count() == 0:
             return
-        try:
-            future = await self.producer.send_batch(batch, slot[0], partition=slot[1])
-        except KafkaError as exc:
-            raise translate(exc, f"cannot send to {slot[0]}") from exc
+
+        async def send() -> Any:
+            try:
+                return await producer.send_batch(batch, slot[0], partition=slot[1])
+            except KafkaError as exc:
+                raise translate(exc, f"cannot send to {slot[0]}") from exc
+
+        future = await self.errors.run(
+            Stage.KAFKA_PRODUCE,
+            send,
+            executing=producer,
+            where=f"a batch of {batch.record_count()} records for {slot[0]}-{slot[1]}",
+        )
         self._pending.append(future)
 
     async def _send_batches(self) -> None:
