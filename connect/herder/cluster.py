@@ -121,6 +121,7 @@ class ClusterHerder(Herder):
             config.status_storage_topic,
             partitions=config.status_storage_partitions,
             replication_factor=config.status_storage_replication_factor,
+            live_generation=lambda: self.assignment.generation if self.assignment else -1,
         )
         self.assignor = ConnectAssignor(
             self._member_meta,

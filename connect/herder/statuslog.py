@@ -72,18 +72,24 @@ def decode_status(value: bytes) -> Status | None:
 
 
 class StatusView:
-    """Statuses folded from the topic; a newer generation beats an older one."""
+    """Statuses folded from the topic; a newer generation beats an older one.
 
-    def __init__(self) -> None:
+    ``live`` is the group's current generation as this worker knows it. A status
+    from a generation above it comes from an earlier life of the group (generations
+    restart when a group is re-created), so it never blocks a current one.
+    """
+
+    def __init__(self, live: Callable[[], int] = lambda: -1) -> None:
         self.statuses: dict[StatusKey, Status] = {}
+        self.live = live
 
     def apply(self, key: StatusKey, status: Status | None) -> None:
         if status is None:
             self.statuses.pop(key, None)
             return
         current = self.statuses.get(key)
-        if current is not None and status.generation < current.generation:
-            return
+        if current is not None and status.generation < current.generation <= self.live():
+            return  # a late record from a worker that no longer owns this
         self.statuses[key] = status
 
     def get(self, key: StatusKey) -> Status | None:
@@ -101,13 +107,14 @@ class StatusLog(Service):
         partitions: int = 5,
         replication_factor: int = 3,
         on_change: Callable[[], None] | None = None,
+        live_generation: Callable[[], int] = lambda: -1,
     ) -> None:
         super().__init__()
         self.clients = clients
         self.topic = topic
         self.partitions = partitions
         self.replication_factor = replication_factor
-        self.view = StatusView()
+        self.view = StatusView(live_generation)
         self.on_change = on_change
         self._queue: asyncio.Queue[tuple[str, bytes | None]] = asyncio.Queue()
         self._producer: AIOKafkaProducer | None = None

@@ -1,4 +1,4 @@
-"""The leader's placement, without a broker: balanced, incremental, lost items held."""
+"""The protocol as pure logic, without a broker: placement, user data, config and status folding."""
 
 from __future__ import annotations
 
@@ -76,3 +76,43 @@ def test_assignment_round_trips_through_user_data() -> None:
     assert decoded["m2"].owners[TaskId("c1", 1)] == "w2"
     assert decoded["m2"].universe == universe
     assert MemberMeta.decode(members["m1"].encode()) == members["m1"]
+
+
+def test_status_view_keeps_the_newer_generation() -> None:
+    from connect.herder.statuslog import StatusView
+    from connect.status import State, Status
+
+    live = [5]
+    view = StatusView(lambda: live[0])
+    tid = TaskId("c", 0)
+    view.apply(tid, Status(State.RUNNING, "new-owner", generation=5))
+    view.apply(tid, Status(State.UNASSIGNED, "old-owner", generation=4))  # late, stale
+    assert view.get(tid).worker_id == "new-owner"  # type: ignore[union-attr]
+    # the group was re-created: generations start again, the old record must not win
+    live[0] = 1
+    view.apply(tid, Status(State.RUNNING, "restarted", generation=1))
+    assert view.get(tid).worker_id == "restarted"  # type: ignore[union-attr]
+
+
+def test_config_state_folds_kafka_connect_records() -> None:
+    from connect.herder.configlog import ConfigState, Restart
+    from connect.status import TargetState
+
+    s = ConfigState()
+    s.apply("target-state-c", {"state": "PAUSED"}, 0)
+    s.apply("connector-c", {"properties": {"connector.class": "datagen"}}, 1)
+    assert s.connectors["c"].target is TargetState.PAUSED
+    s.apply("task-c-0", {"properties": {"i": 0}}, 2)
+    s.apply("task-c-1", {"properties": {"i": 1}}, 3)
+    assert s.task_ids("c") == []  # staged until the commit
+    s.apply("commit-c", {"tasks": 2}, 4)
+    assert s.task_config(TaskId("c", 1)) == {"i": 1}
+    assert s.universe() == (["c"], [TaskId("c", 0), TaskId("c", 1)])
+    s.apply("commit-c", {"tasks": 0}, 5)
+    assert s.task_ids("c") == []
+    assert s.apply("restart-connector-c", {"include-tasks": True}, 6) == Restart(
+        "c", include_tasks=True
+    )
+    assert s.apply("restart-task-my-conn-3", {}, 7) == Restart("my-conn", task=3)
+    s.apply("connector-c", None, 8)
+    assert s.universe() == ([], [])
