@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from connect import __version__
-from connect.config import InvalidConfig, load_task_file, load_worker_config
+from connect.config import InvalidConfig, WorkerConfig, load_task_file, load_worker_config
 from connect.plugins import registry as plugin_registry
 from connect.validation import check_config
 
@@ -116,6 +116,24 @@ def plugins(
     Console().print(table)
 
 
+def _worker_config(path: Path, *required: str) -> WorkerConfig:
+    """Load a worker config; print every problem and exit 2 if it is invalid."""
+    try:
+        config = load_worker_config(path)
+    except InvalidConfig as exc:
+        problems = [f"{exc.source}: {line}" for line in exc.problems]
+    else:
+        settings = config.model_dump(by_alias=True)
+        problems = [
+            f"{path}: {k}: required key is missing" for k in required if not settings.get(k)
+        ]
+    if problems:
+        for line in problems:
+            err.print(f"[red]invalid[/red] {line}", highlight=False)
+        raise typer.Exit(2)
+    return config
+
+
 @app.command()
 def standalone(
     worker_config: Annotated[Path, typer.Argument(help="Worker config (.properties or JSON)")],
@@ -125,15 +143,7 @@ def standalone(
 ) -> None:
     """Run tasks in this one process; offsets go to Kafka (or a file)."""
     _setup_logs(log_format, log_level)
-    try:
-        config = load_worker_config(worker_config)
-    except InvalidConfig as exc:
-        for line in exc.problems:
-            err.print(f"[red]invalid[/red] {exc.source}: {line}", highlight=False)
-        raise typer.Exit(2) from None
-    if not config.bootstrap_servers:
-        err.print(f"[red]invalid[/red] {worker_config}: bootstrap.servers: required key is missing")
-        raise typer.Exit(2)
+    config = _worker_config(worker_config, "bootstrap.servers")
     specs = check_tasks(tasks, config.plugin_path or None)
     sys.exit(asyncio.run(_run_standalone(config, specs)))
 
@@ -194,21 +204,7 @@ def distributed(
 ) -> None:
     """Join a cluster of workers that share connectors and tasks through Kafka."""
     _setup_logs(log_format, log_level)
-    try:
-        config = load_worker_config(worker_config)
-    except InvalidConfig as exc:
-        for line in exc.problems:
-            err.print(f"[red]invalid[/red] {exc.source}: {line}", highlight=False)
-        raise typer.Exit(2) from None
-    missing = [
-        k
-        for k, v in (("bootstrap.servers", config.bootstrap_servers), ("group.id", config.group_id))
-        if not v
-    ]
-    if missing:
-        for key in missing:
-            err.print(f"[red]invalid[/red] {worker_config}: {key}: required key is missing")
-        raise typer.Exit(2)
+    config = _worker_config(worker_config, "bootstrap.servers", "group.id")
     from connect.distributed import run_distributed
 
     sys.exit(asyncio.run(run_distributed(config)))

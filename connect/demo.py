@@ -199,6 +199,18 @@ async def _topic_count(bootstrap: str, topic: str, partitions: int) -> int:
         await consumer.stop()
 
 
+def _s3_client(endpoint: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="demo",
+        aws_secret_access_key="demo",
+    )
+
+
 def _lines(path: Path) -> int:
     if not path.exists():
         return 0
@@ -211,15 +223,7 @@ async def run_demo(plan: DemoPlan, console: Console, timeout: float = 300) -> bo
     clients = KafkaClients({"bootstrap.servers": plan.bootstrap})
     await clients.ensure_topic(TOPIC, partitions=3, replication_factor=1)
     if plan.s3_endpoint:
-        import boto3
-
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=plan.s3_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="demo",
-            aws_secret_access_key="demo",
-        )
+        s3 = _s3_client(plan.s3_endpoint)
         with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
             await asyncio.to_thread(s3.create_bucket, Bucket=BUCKET)
     worker = WorkerConfig.model_validate(
@@ -280,15 +284,7 @@ def _summary(plan: DemoPlan, console: Console) -> None:
     console.print(f"\n[bold]Kafka[/bold]   topic {TOPIC} on {plan.bootstrap}")
     console.print(f"[bold]File[/bold]    {plan.output / (TOPIC + '.jsonl')}")
     if plan.s3_endpoint:
-        import boto3
-
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=plan.s3_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="demo",
-            aws_secret_access_key="demo",
-        )
+        s3 = _s3_client(plan.s3_endpoint)
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
         console.print(
             f"[bold]S3[/bold]      s3://{BUCKET}/ at {plan.s3_endpoint}: {len(keys)} objects"
