@@ -331,6 +331,8 @@ async def test_huawei_obs_dump_task(kafka_bootstrap: str, bucket: Bucket, unique
         # where the test's OBS is: not a Huawei key (their service knows its endpoint)
         "store.url": bucket.server.endpoint_url,
         "s3.path.style.access": True,
+        "consumer.override.session.timeout.ms": 2000,
+        "consumer.override.heartbeat.interval.ms": 100,
     }
     task = {"name": unique, "config": config}
     async with StandaloneHerder.running(worker_config(kafka_bootstrap), [task]) as herder:

@@ -58,6 +58,9 @@ class Bucket:
             "aws.access.key.id": "testing",
             "aws.secret.access.key": "testing",
             "s3.retry.backoff.ms": 10,
+            # a quick group join on the test broker
+            "consumer.override.session.timeout.ms": 2000,
+            "consumer.override.heartbeat.interval.ms": 100,
             **options,
         }
 
