@@ -20,6 +20,7 @@ import structlog
 from connect.config import WorkerConfig
 from connect.herder.cluster import ClusterHerder
 from connect.plugins import registry as plugin_registry
+from connect.rest.server import RestServer
 
 log = structlog.get_logger(__name__)
 
@@ -37,25 +38,29 @@ def advertised_url(config: WorkerConfig, bound_url: str) -> str:
 
 async def run_distributed(config: WorkerConfig) -> int:
     """Run one distributed worker until SIGTERM/SIGINT; 0 after a graceful stop,
-    2 when the config lacks what distributed mode needs."""
+    1 when it cannot start (Kafka unreachable, port taken), 2 when the config lacks
+    what distributed mode needs."""
     if not config.bootstrap_servers or not config.group_id:
         missing = "bootstrap.servers" if not config.bootstrap_servers else "group.id"
         log.error("invalid worker config", problem=f"{missing}: required key is missing")
         return 2
-    from connect.rest.server import RestServer
-
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
     herder = ClusterHerder(config, plugin_registry(config.plugin_path or None))
-    rest = RestServer(herder, config)
+    rest: RestServer | None = None
     try:
-        await rest.start()
-        url = advertised_url(config, rest.url)
-        herder.set_identity(urlsplit(url).netloc, url)
-        await herder.start()
+        try:
+            rest = RestServer(herder, config)
+            await rest.start()
+            url = advertised_url(config, rest.url)
+            herder.set_identity(urlsplit(url).netloc, url)
+            await herder.start()
+        except Exception as exc:  # Kafka unreachable, port taken, bad listeners, ...
+            log.error("distributed worker failed to start", error=f"{type(exc).__name__}: {exc}")
+            return 1
         log.info(
             "distributed worker started",
             worker_id=herder.worker_id,
@@ -68,7 +73,8 @@ async def run_distributed(config: WorkerConfig) -> int:
         try:
             await herder.stop()
         finally:
-            await rest.stop()
+            if rest is not None:
+                await rest.stop()
             for sig in signals:
                 loop.remove_signal_handler(sig)
     log.info("distributed worker stopped", worker_id=herder.worker_id)

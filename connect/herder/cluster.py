@@ -185,10 +185,11 @@ class ClusterHerder(Herder):
             await admin.close()
 
     async def stop(self) -> None:
-        """Stop what runs here, hand it over to the group, then leave."""
-        if not self._running:
+        """Stop what runs here, hand it over to the group, then leave (idempotent; also
+        releases whatever a failed ``start`` had acquired)."""
+        if self._leaving:
             return
-        self._running = False
+        was_running, self._running = self._running, False
         self._leaving = True
         if self._rejoin_timer is not None:
             self._rejoin_timer.cancel()
@@ -197,12 +198,13 @@ class ClusterHerder(Herder):
                 self._reconciler.cancel()
             await asyncio.gather(self._reconciler, return_exceptions=True)
         try:
-            async with self._lock:
-                ran_something = bool(self._conns or self._tasks)
-                await self._stop_everything()
-            await self.statuslog.flush()
-            if ran_something:
-                await self._hand_over()
+            if was_running:
+                async with self._lock:
+                    ran_something = bool(self._conns or self._tasks)
+                    await self._stop_everything()
+                await self.statuslog.flush()
+                if ran_something:
+                    await self._hand_over()
         finally:
             await self.member.stop()
             await self.configlog.stop()

@@ -404,7 +404,8 @@ class GroupMember(Service):
         super().__init__()
         self.assignor = assignor
         self.topic = topic
-        self.consumer: AIOKafkaConsumer = clients.consumer(
+        self._clients = clients
+        self._settings: dict[str, Any] = dict(
             group_id=group_id,
             enable_auto_commit=False,
             partition_assignment_strategy=(assignor,),
@@ -413,10 +414,12 @@ class GroupMember(Service):
             rebalance_timeout_ms=rebalance_timeout_ms,
             max_poll_interval_ms=max(300_000, rebalance_timeout_ms),
         )
-        self._loop: asyncio.Task[None] | None = None
+        self.consumer: AIOKafkaConsumer | None = None  # made on start: aiokafka warns
+        self._loop: asyncio.Task[None] | None = None  # about consumers never closed
         self.rejoins = 0
 
     async def on_start(self) -> None:
+        self.consumer = self._clients.consumer(**self._settings)
         self.consumer.subscribe([self.topic])
         await self.consumer.start()
         self._loop = asyncio.create_task(self._poll_loop(), name="group-member")
@@ -424,6 +427,7 @@ class GroupMember(Service):
     async def _poll_loop(self) -> None:
         # Nothing is ever assigned; getmany keeps the member "active" and surfaces
         # coordinator errors, which the coordinator recovers from by rejoining.
+        assert self.consumer is not None
         while not self.stopping:
             try:
                 await self.consumer.getmany(timeout_ms=1000)
@@ -448,4 +452,5 @@ class GroupMember(Service):
         if self._loop is not None:
             self._loop.cancel()
             await asyncio.gather(self._loop, return_exceptions=True)
-        await self.consumer.stop()  # sends LeaveGroup
+        if self.consumer is not None:
+            await self.consumer.stop()  # sends LeaveGroup
