@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -25,24 +24,6 @@ COUNT = 3000
 # Apache Kafka refuses sessions under group.min.session.timeout.ms (6 s by default)
 SESSION_MS = 6000 if os.environ.get("SMART_CONNECT_TEST_BOOTSTRAP") else 2000
 DELAY_MS = 1000
-# `smart-connect distributed` once the CLI has it; until then the same entry point
-RUNNER = (
-    "import asyncio, sys\n"
-    "from connect import logs\n"
-    "from connect.config import load_worker_config\n"
-    "from connect.distributed import run_distributed\n"
-    "logs.setup('json', 'INFO')\n"
-    "sys.exit(asyncio.run(run_distributed(load_worker_config(sys.argv[1]))))\n"
-)
-
-
-def _worker(config: Path) -> WorkerProcess:
-    from connect import cli
-
-    proc = WorkerProcess(["distributed", str(config)])
-    if not hasattr(cli, "distributed"):
-        proc.args = [sys.executable, "-c", RUNNER, str(config)]
-    return proc
 
 
 class Node:
@@ -69,7 +50,7 @@ class Node:
             bootstrap,
             **{k.replace(".", "_"): v for k, v in settings.items()},
         )
-        self.proc = _worker(config)
+        self.proc = WorkerProcess(["distributed", str(config)])
 
     def start(self) -> Node:
         self.proc.start()
