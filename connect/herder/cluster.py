@@ -438,6 +438,10 @@ class ClusterHerder(Herder):
         The worker's stores load once at start; in a cluster a task that moved here
         must resume from the offsets its previous owner wrote.
         """
+        refresh = getattr(self.worker, "refresh_offsets", None)
+        if refresh is not None:  # once the Worker offers it
+            await refresh()
+            return
         stores = getattr(self.worker, "_stores", {})
         for store in list(stores.values()):
             if isinstance(store, KafkaOffsetStore):
