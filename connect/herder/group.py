@@ -216,16 +216,22 @@ def plan(
     here = set(present) | set(workers)
     keep: dict[str, list[Any]] = {w: [] for w in workers}
     revoked: dict[str, list[Any]] = {w: [] for w in workers}
-    claimed: set[Any] = set()
+    claimants: dict[Any, list[str]] = {}
     for w in workers:
         for item in sorted(set(owned.get(w, ()))):
-            if item not in valid_set:
-                continue  # deleted: the worker stops it on its own
-            if item in claimed:
-                revoked[w].append(item)  # runs twice: keep the first
-            else:
-                keep[w].append(item)
-                claimed.add(item)
+            if item in valid_set:  # a deleted item: the worker stops it on its own
+                claimants.setdefault(item, []).append(w)
+    claimed: set[Any] = set()
+    for item, ws in sorted(claimants.items()):
+        # runs twice (a worker that was out of the group came back): keep it where
+        # the leader last placed it
+        last = memory.last_owner.get(item)
+        keeper = last if last in ws else ws[0]
+        keep[keeper].append(item)
+        claimed.add(item)
+        for w in ws:
+            if w != keeper:
+                revoked[w].append(item)
     unowned, held = [], []
     deadlines = []
     for item in valid:

@@ -58,6 +58,10 @@ def test_items_of_a_leaving_worker_move_at_once() -> None:
 def test_duplicate_owner_is_told_to_revoke() -> None:
     p = plan([0], {"a": [0], "b": [0]}, ["a", "b"], [], LeaderMemory(), now=0, delay=1)
     assert p.assigned == {"a": [0], "b": []} and p.revoked["b"] == [0]
+    # a worker back from a partition claims what was moved: the current owner keeps it
+    memory = LeaderMemory(last_owner={0: "b"})
+    p = plan([0], {"a": [0], "b": [0]}, ["a", "b"], [], memory, now=0, delay=1)
+    assert p.assigned == {"a": [], "b": [0]} and p.revoked["a"] == [0]
 
 
 def test_assignment_round_trips_through_user_data() -> None:
