@@ -254,18 +254,22 @@ class SinkRunner(TaskRunner):
         try:
             key, key_schema = kc.from_bytes(topic, msg.key)
             value, value_schema = vc.from_bytes(topic, msg.value)
+            return base.with_(
+                key=key, value=value, key_schema=key_schema, value_schema=value_schema
+            )
         except Exception:
-            k = await self.errors.run(
-                Stage.KEY_CONVERTER, lambda: kc.from_bytes(topic, msg.key), base, executing=kc
-            )
-            if k is SKIP:
-                return None
-            v = await self.errors.run(
-                Stage.VALUE_CONVERTER, lambda: vc.from_bytes(topic, msg.value), base, executing=vc
-            )
-            if v is SKIP:
-                return None
-            (key, key_schema), (value, value_schema) = k, v
+            pass  # the slow path below, outside this handler so traces stay clean
+        k = await self.errors.run(
+            Stage.KEY_CONVERTER, lambda: kc.from_bytes(topic, msg.key), base, executing=kc
+        )
+        if k is SKIP:
+            return None
+        v = await self.errors.run(
+            Stage.VALUE_CONVERTER, lambda: vc.from_bytes(topic, msg.value), base, executing=vc
+        )
+        if v is SKIP:
+            return None
+        (key, key_schema), (value, value_schema) = k, v
         return base.with_(key=key, value=value, key_schema=key_schema, value_schema=value_schema)
 
     async def _put(self, records: list[SinkRecord]) -> None:

@@ -114,8 +114,12 @@ class SourceRunner(TaskRunner):
         try:
             k = kc.to_bytes(record.topic, record.key, record.key_schema)
             v = vc.to_bytes(record.topic, record.value, record.value_schema)
+            converted = True
         except Exception:
-            # slow path only on failure: retries, tolerance and counting
+            converted = False
+        if not converted:
+            # slow path only on failure (outside the handler, so traces stay clean):
+            # retries, tolerance and counting
             k = await self.errors.run(
                 Stage.KEY_CONVERTER,
                 lambda: kc.to_bytes(record.topic, record.key, record.key_schema),
