@@ -41,7 +41,7 @@ async def test_stop_reset_offsets_resume(kafka_bootstrap: str, unique: str) -> N
         await b.set_target_state("gen", "STOPPED")
         await wait_until(lambda: a.status("gen")["connector"]["state"] == "STOPPED", timeout=15)
         await wait_until(lambda: not a.status("gen")["tasks"], timeout=15)
-        assert not a.running_tasks() and not b.running_tasks()
+        await wait_until(lambda: not (a.running_tasks() or b.running_tasks()), timeout=10)
 
         await a.alter_offsets("gen", None)
         assert await b.get_offsets("gen") == []
