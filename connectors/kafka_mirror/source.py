@@ -153,7 +153,7 @@ class MirrorSourceTask(SourceTask):
                 auto_offset_reset=cfg.auto_offset_reset,
                 max_partition_fetch_bytes=cfg.max_partition_fetch_bytes,
                 fetch_max_bytes=max(64 * 1024 * 1024, cfg.max_partition_fetch_bytes),
-                fetch_max_wait_ms=100,
+                fetch_max_wait_ms=20,
                 isolation_level=(
                     "read_committed" if cfg.exactly_once != "disabled" else "read_uncommitted"
                 ),
@@ -393,17 +393,19 @@ class MirrorSourceTask(SourceTask):
         consumer = self._target_consumer
         try:
             approx = await consumer.end_offsets(list(remote))
-            consumer.assign(list(remote))
-            for rtp, end in approx.items():
-                consumer.seek(rtp, max(0, end - 1))
+            # an end of 0 is exact (no batch at all); others are checked with a fetch
+            out: dict[KafkaTP, int] = {remote[r]: 0 for r, end in approx.items() if end == 0}
+            fetch = [r for r, end in approx.items() if end > 0]
+            consumer.assign(fetch)
+            for rtp in fetch:
+                consumer.seek(rtp, approx[rtp] - 1)
             deadline = time.monotonic() + 2.0
-            out: dict[KafkaTP, int] = {}
-            while len(out) < len(remote) and time.monotonic() < deadline:
+            while fetch and len(out) < len(remote) and time.monotonic() < deadline:
                 await consumer.getmany(timeout_ms=100, max_records=1)
-                for rtp, tp in remote.items():
+                for rtp in fetch:
                     hw = consumer.highwater(rtp)
-                    if hw is not None and tp not in out:
-                        out[tp] = hw
+                    if hw is not None and remote[rtp] not in out:
+                        out[remote[rtp]] = hw
             return out
         except KafkaError as exc:
             log.warning("cannot read target end offsets", error=repr(exc))

@@ -1,0 +1,326 @@
+"""Kafka → Kafka mirroring (``mirror-source`` in one worker process) between two brokers.
+
+For each record size, on two fresh brokers, this measures in the same run:
+
+- ``consume_only``: aiokafka reading the source topic (``getmany(max_records=10000)``);
+- ``naive_mirror``: aiokafka ``getmany`` → one ``send()`` per record to the target;
+- ``smart_connect``: a ``smart-connect standalone`` process mirroring the same topic:
+  records/s and MB/s from its first mirrored record to its last, time from process start
+  to the first mirrored record, end-to-end latency p50/p99 at a fixed lower rate, and the
+  worker's peak RSS.
+
+``python -m benchmarks mirror [--sizes 100,1024] [--records-100 N] [--records-1024 N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from benchmarks.common import emit, fresh_broker, machine, rates
+
+TOPIC = "bench"
+LATENCY_TOPIC = "latency"
+PARTITIONS = 3
+
+
+async def create_topic(bootstrap: str, name: str, partitions: int = PARTITIONS) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, partitions, 1)])
+    finally:
+        await admin.close()
+
+
+async def fill(bootstrap: str, records: int, size: int) -> None:
+    """Write the source topic in large batches (fast, and cheap for the broker to fetch)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=16 * 1024 * 1024)
+    await producer.start()
+    try:
+        value = b"x" * size
+        per_partition = records // PARTITIONS
+        futures = []
+        for p in range(PARTITIONS):
+            batch = producer.create_batch()
+            for i in range(per_partition):
+                key = b"%d" % i
+                if batch.append(key=key, value=value, timestamp=None) is None:
+                    batch.close()
+                    futures.append(await producer.send_batch(batch, TOPIC, partition=p))
+                    batch = producer.create_batch()
+                    batch.append(key=key, value=value, timestamp=None)
+            batch.close()
+            futures.append(await producer.send_batch(batch, TOPIC, partition=p))
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def consume_only(bootstrap: str, records: int, size: int) -> dict[str, Any]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(TOPIC, p) for p in range(PARTITIONS)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        seen = 0
+        started = time.perf_counter()
+        while seen < records:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+            seen += sum(len(msgs) for msgs in batch.values())
+        return rates(records, size, time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+
+
+async def naive_mirror(source: str, target: str, records: int, size: int) -> dict[str, Any]:
+    await create_topic(target, "naive")
+    consumer = AIOKafkaConsumer(bootstrap_servers=source, enable_auto_commit=False)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=target,
+        acks="all",
+        linger_ms=5,
+        max_batch_size=512 * 1024,
+        max_request_size=16 * 1024 * 1024,
+    )
+    await consumer.start()
+    await producer.start()
+    try:
+        tps = [TopicPartition(TOPIC, p) for p in range(PARTITIONS)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        seen = 0
+        futures = []
+        started = time.perf_counter()
+        while seen < records:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+            for tp, msgs in batch.items():
+                for m in msgs:
+                    futures.append(
+                        await producer.send(
+                            "naive",
+                            m.value,
+                            key=m.key,
+                            partition=tp.partition,
+                            timestamp_ms=m.timestamp,
+                            headers=list(m.headers) or None,
+                        )
+                    )
+                seen += len(msgs)
+        await asyncio.gather(*futures)
+        return rates(records, size, time.perf_counter() - started)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+async def true_ends(bootstrap: str, topic: str) -> int:
+    """Records in ``topic`` (fetch high watermarks: exact on every broker)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, max_partition_fetch_bytes=1024)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+        consumer.assign(tps)
+        approx = await consumer.end_offsets(tps)
+        out = {tp: 0 for tp in tps if approx[tp] == 0}
+        for tp in tps:
+            consumer.seek(tp, max(0, approx[tp] - 1))
+        deadline = time.monotonic() + 5
+        while len(out) < len(tps) and time.monotonic() < deadline:
+            await consumer.getmany(timeout_ms=100, max_records=1)
+            out.update(
+                {tp: consumer.highwater(tp) for tp in tps if consumer.highwater(tp) is not None}
+            )
+        return sum(out.values())
+    finally:
+        await consumer.stop()
+
+
+async def topic_exists(bootstrap: str, topic: str) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return topic in await admin.list_topics()
+    finally:
+        await admin.close()
+
+
+def peak_rss_of(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def start_worker(source: str, target: str, workdir: Path) -> subprocess.Popen[bytes]:
+    worker = workdir / "worker.properties"
+    worker.write_text(
+        f"bootstrap.servers={source}\n"
+        "offset.storage.replication.factor=1\n"
+        "offset.storage.partitions=1\n"
+        "offset.flush.interval.ms=5000\n"
+    )
+    task = workdir / "mirror.json"
+    task.write_text(
+        json.dumps(
+            {
+                "name": "bench-mirror",
+                "config": {
+                    "connector.class": "mirror-source",
+                    "source.cluster.alias": "a",
+                    "target.cluster.alias": "b",
+                    "source.cluster.bootstrap.servers": source,
+                    "target.cluster.bootstrap.servers": target,
+                    "topics": f"{TOPIC},{LATENCY_TOPIC}",
+                    "replication.factor": 1,
+                    "offset-syncs.topic.replication.factor": 1,
+                    "tasks.max": 1,
+                },
+            }
+        )
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "connect.cli", "standalone", str(worker), str(task)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+async def latency(source: str, target: str, rate: int, seconds: float) -> dict[str, Any]:
+    """Send ``rate`` records/s for ``seconds``; time each record until it is on the target."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=target, enable_auto_commit=False, fetch_max_wait_ms=5
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=source, linger_ms=1)
+    await consumer.start()
+    await producer.start()
+    remote = [TopicPartition(f"a.{LATENCY_TOPIC}", p) for p in range(PARTITIONS)]
+    consumer.assign(remote)
+    await consumer.seek_to_beginning(*remote)
+    total = int(rate * seconds)
+    lat: list[float] = []
+
+    async def send() -> None:
+        tick, per_tick = 0.01, max(1, int(rate * 0.01))
+        started = time.perf_counter()
+        sent = 0
+        while sent < total:
+            for _ in range(min(per_tick, total - sent)):
+                await producer.send(LATENCY_TOPIC, b"%f" % time.time(), partition=sent % PARTITIONS)
+                sent += 1
+            delay = started + (sent / rate) - time.perf_counter()
+            await asyncio.sleep(max(0.0, delay) if delay > 0 else 0)
+        await producer.flush()
+        _ = tick
+
+    sender = asyncio.create_task(send())
+    deadline = time.monotonic() + seconds + 30
+    while len(lat) < total and time.monotonic() < deadline:
+        batch = await consumer.getmany(timeout_ms=200, max_records=10_000)
+        now = time.time()
+        for msgs in batch.values():
+            lat.extend((now - float(m.value)) * 1000 for m in msgs)
+    await sender
+    await producer.stop()
+    await consumer.stop()
+    lat.sort()
+    if not lat:
+        return {"received": 0}
+    return {
+        "rate": rate,
+        "received": len(lat),
+        "p50_ms": round(lat[len(lat) // 2], 1),
+        "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 1),
+        "max_ms": round(lat[-1], 1),
+    }
+
+
+async def smart_connect(
+    source: str, target: str, records: int, size: int, latency_rate: int
+) -> dict[str, Any]:
+    await create_topic(source, LATENCY_TOPIC)
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        proc = start_worker(source, target, Path(tmp))
+        try:
+            remote = f"a.{TOPIC}"
+            while not await topic_exists(target, remote):
+                await asyncio.sleep(0.02)
+            while await true_ends(target, remote) == 0:
+                await asyncio.sleep(0.01)
+            first = time.perf_counter()
+            while (done := await true_ends(target, remote)) < records:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"worker exited with {proc.returncode}")
+                await asyncio.sleep(0.05)
+            finished = time.perf_counter()
+            copy = rates(done, size, finished - first)
+            lat = await latency(source, target, latency_rate, 5.0)
+            return {
+                **copy,
+                "first_record_s": round(first - started, 3),
+                "total_s_from_start": round(finished - started, 3),
+                "latency": lat,
+                "peak_rss_mb": peak_rss_of(proc.pid),
+            }
+        finally:
+            proc.kill()
+            proc.wait()
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+async def run_size(size: int, records: int, latency_rate: int) -> dict[str, Any]:
+    with fresh_broker("bench-a") as a, fresh_broker("bench-b") as b:
+        await create_topic(a, TOPIC)
+        await fill(a, records, size)
+        log(f"{size} B: {records} records written")
+        consume = await consume_only(a, records, size)
+        log(f"consume-only: {consume}")
+        naive = await naive_mirror(a, b, records, size)
+        log(f"naive mirror: {naive}")
+        mirror = await smart_connect(a, b, records, size, latency_rate)
+        log(f"smart-connect: {mirror}")
+    return {
+        "record_bytes": size,
+        "records": records,
+        "partitions": PARTITIONS,
+        "consume_only": consume,
+        "naive_mirror": naive,
+        "smart_connect": mirror,
+        "ratio_to_consume_only": round(mirror["records_per_s"] / consume["records_per_s"], 2),
+        "ratio_to_naive_mirror": round(mirror["records_per_s"] / naive["records_per_s"], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1024")
+    parser.add_argument("--records-100", type=int, default=300_000)
+    parser.add_argument("--records-1024", type=int, default=60_000)
+    parser.add_argument("--latency-rate", type=int, default=10_000)
+    args = parser.parse_args()
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        records = args.records_100 if size <= 100 else args.records_1024
+        results.append(asyncio.run(run_size(size, records, args.latency_rate)))
+    emit({"benchmark": "mirror", "machine": machine(), "results": results})
+
+
+if __name__ == "__main__":
+    main()
