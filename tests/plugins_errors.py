@@ -3,6 +3,9 @@
 - ``FlakySink``: a file sink whose target fails transiently — ``put`` of a non-empty
   batch raises ``RetriableError`` for the first ``fail.puts`` calls and/or during the
   first ``fail.seconds`` after start, then appends values as lines.
+- ``FlakySource``: emits ``{"n": i}`` for i < ``count``; ``poll`` raises
+  ``RetriableError`` for the first ``fail.polls`` calls, and every ``bad.every``-th
+  value is a set, which no JSON converter can write (a VALUE_CONVERTER failure).
 - ``RejectMarked``: a transform that raises ``DataError`` for values with
   ``"reject": true`` (a TRANSFORMATION-stage failure with a known class).
 """
@@ -25,6 +28,9 @@ from connect.api import (
     SinkConnector,
     SinkRecord,
     SinkTask,
+    SourceConnector,
+    SourceRecord,
+    SourceTask,
     TopicPartition,
     Transformation,
 )
@@ -93,3 +99,57 @@ class RejectMarked(Transformation):
         if isinstance(record.value, dict) and record.value.get("reject"):
             raise DataError(f"record {record.value.get('n')} is marked reject")
         return record
+
+
+class FlakySourceConfig(ConnectorConfig):
+    """Options of ``FlakySource``."""
+
+    topic: str = Field(description="Topic to write to")
+    count: int = Field(100, ge=0, description="Records to emit")
+    fail_polls: int = Field(0, ge=0, alias="fail.polls", description="Fail this many polls")
+    bad_every: int = Field(0, ge=0, alias="bad.every", description="Every n-th value is bad")
+
+
+class FlakySourceTask(SourceTask):
+    """Resumes from its stored offset; polls fail for a while."""
+
+    version = "0.0.1"
+    partition = {"source": "flaky"}
+
+    async def start(self, config: Mapping[str, Any]) -> None:
+        self.options = FlakySourceConfig.model_validate(dict(config))
+        stored = self.context.offset(self.partition)
+        self.next = int(stored["next"]) if stored else 0
+        self.failed_polls = 0
+
+    async def poll(self) -> list[SourceRecord]:
+        if self.failed_polls < self.options.fail_polls:
+            self.failed_polls += 1
+            raise RetriableError(f"source unavailable (failed poll #{self.failed_polls})")
+        records = []
+        bad = self.options.bad_every
+        for n in range(self.next, min(self.next + 50, self.options.count)):
+            value: Any = {n} if bad and n % bad == bad - 1 else {"n": n}
+            records.append(
+                SourceRecord(
+                    topic=self.options.topic,
+                    value=value,
+                    source_partition=self.partition,
+                    source_offset={"next": n + 1},
+                )
+            )
+        self.next += len(records)
+        return records
+
+    async def stop(self) -> None:
+        pass
+
+
+class FlakySource(SourceConnector):
+    """A source whose origin is unavailable for a while and emits some bad values."""
+
+    config_model = FlakySourceConfig
+    version = "0.0.1"
+
+    def task_class(self) -> type[SourceTask]:
+        return FlakySourceTask

@@ -112,6 +112,9 @@ class ErrorHandler:
     Counters: ``records_failed`` (operations that failed after retries),
     ``records_skipped`` (tolerated, the task went on), ``retries`` (retry attempts)
     and ``records_sent_to_dlq``.
+
+    ``stopping`` and ``sleep`` (which returns False when stopping begins) come from
+    the runner, so a stop is not held up by a retry backoff.
     """
 
     def __init__(
@@ -120,10 +123,12 @@ class ErrorHandler:
         *,
         dead_letter: DeadLetter | None = None,
         stopping: Callable[[], bool] = lambda: False,
+        sleep: Callable[[float], Awaitable[bool]] | None = None,
     ) -> None:
         self.settings = settings
         self.dead_letter = dead_letter
         self._stopping = stopping
+        self._sleep = sleep or _sleep
         self.counters = dict.fromkeys(COUNTERS, 0)
 
     @property
@@ -158,10 +163,13 @@ class ErrorHandler:
                 raise
             except Exception as exc:
                 attempt += 1
-                delay = self._retry_delay(exc, started, attempt)
+                failure = Failure(stage, class_name(executing or op), exc)
+                # a retriable failure cut short by a stop is never tolerated: the
+                # record is not dead-lettered or skipped, the next run retries it
+                interrupted = is_retriable(exc) and self._stopping()
+                delay = None if interrupted else self._retry_delay(exc, started, attempt)
                 if delay is None:
-                    failure = Failure(stage, class_name(executing or op), exc)
-                    return await self._failed(failure, record, where)
+                    return await self._failed(failure, record, where, interrupted)
                 self.counters["retries"] += 1
                 log.warning(
                     "retrying",
@@ -170,12 +178,13 @@ class ErrorHandler:
                     delay_s=round(delay, 3),
                     error=f"{type(exc).__name__}: {exc}",
                 )
-                await asyncio.sleep(delay)
+                if not await self._sleep(delay):
+                    return await self._failed(failure, record, where, interrupted=True)
 
     def _retry_delay(self, exc: BaseException, started: float, attempt: int) -> float | None:
         """Seconds to wait before retrying, or None when the failure is final."""
         timeout_ms = self.settings.retry_timeout_ms
-        if not is_retriable(exc) or timeout_ms == 0 or self._stopping():
+        if not is_retriable(exc) or timeout_ms == 0:
             return None
         delay = backoff(attempt, self.settings.retry_delay_max_ms / 1000)
         if timeout_ms < 0:
@@ -187,12 +196,18 @@ class ErrorHandler:
         return min(delay, remaining)
 
     async def _failed(
-        self, failure: Failure, record: ConnectRecord | None, where: str | None
+        self,
+        failure: Failure,
+        record: ConnectRecord | None,
+        where: str | None,
+        interrupted: bool = False,
     ) -> _Skip:
         self.counters["records_failed"] += 1
         exc, stage = failure.error, failure.stage
         place = where or describe(record)
-        tolerated = self.tolerates_all and stage in TOLERABLE and record is not None
+        tolerated = (
+            self.tolerates_all and stage in TOLERABLE and record is not None and not interrupted
+        )
         if self.settings.log_enable or not tolerated:
             fields: dict[str, Any] = {
                 "stage": stage.value,
@@ -204,8 +219,9 @@ class ErrorHandler:
                 fields.update(_payload(record))
             log.error("record failed", error=f"{type(exc).__name__}: {exc}", **fields)
         if not tolerated:
+            stopped = " (stopped while retrying)" if interrupted else ""
             raise TaskFailure(
-                f"{stage.value} failed for {place} in {failure.class_name}: "
+                f"{stage.value} failed for {place} in {failure.class_name}{stopped}: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
         if self.dead_letter is not None and isinstance(record, SinkRecord):
@@ -213,6 +229,11 @@ class ErrorHandler:
             self.counters["records_sent_to_dlq"] += 1
         self.counters["records_skipped"] += 1
         return SKIP
+
+
+async def _sleep(seconds: float) -> bool:
+    await asyncio.sleep(seconds)
+    return True
 
 
 def _payload(record: ConnectRecord) -> dict[str, str]:

@@ -50,7 +50,9 @@ class TaskRunner(Service):
         )
         self.transforms = _build_chain(ctx)
         self.errors = ErrorHandler(
-            ErrorSettings.from_common(self.common), stopping=lambda: self.stopping
+            ErrorSettings.from_common(self.common),
+            stopping=lambda: self.stopping,
+            sleep=self.sleep,
         )
         self._running = asyncio.Event()
         self._running.set()

@@ -114,6 +114,29 @@ async def test_stopping_ends_retries() -> None:
         await errors.run(Stage.TASK_PUT, Flaky(5))
 
 
+async def test_a_stop_during_the_backoff_fails_instead_of_skipping() -> None:
+    sent: list[object] = []
+    slept: list[float] = []
+
+    async def dead_letter(record: SinkRecord, failure: Failure) -> None:
+        sent.append(record)
+
+    async def stop_begins(seconds: float) -> bool:
+        slept.append(seconds)
+        return False  # the runner's sleep returns False when stopping begins
+
+    errors = ErrorHandler(
+        ErrorSettings(tolerance="all", retry_timeout_ms=-1),
+        dead_letter=dead_letter,
+        sleep=stop_begins,
+    )
+    with pytest.raises(TaskFailure, match="stopped while retrying"):
+        await errors.run(Stage.VALUE_CONVERTER, Flaky(5), RECORD)
+    assert slept == [0.1]
+    assert sent == []  # a record that might have succeeded is not dead-lettered
+    assert errors.counters["records_skipped"] == 0
+
+
 async def test_backpressure_is_not_handled_here() -> None:
     def slow() -> None:
         raise BackpressureError(retry_after=0.1)
