@@ -78,6 +78,7 @@ class S3SinkTask(SinkTask):
                 self.stats,
                 relieve=self._relieve,
             )
+            writer.on_complete = self._request_commit
             self.writers[tp] = writer
         return writer
 
@@ -96,11 +97,8 @@ class S3SinkTask(SinkTask):
                 if batch is None:
                     by_tp[tp] = batch = []
                 batch.append(record)
-            rotated_before = self.stats.objects
             for tp, batch in by_tp.items():
                 await self._writer(tp).write(batch)
-            if self.stats.objects != rotated_before:
-                self._request_commit()
 
     def _request_commit(self) -> None:
         context = getattr(self, "context", None)
@@ -120,16 +118,16 @@ class S3SinkTask(SinkTask):
         due = [w for w in self.writers.values() if w.deadline is not None and now >= w.deadline]
         if due:
             await asyncio.gather(*(w.rotate_if_due(now) for w in due))
-            self._request_commit()
 
     async def _relieve(self) -> None:
-        """Over ``s3.buffer.max.bytes``: wait for part uploads, else flush the largest group."""
-        while self.account.over and await self.account.wait_for_upload():
-            pass
+        """Over ``s3.buffer.max.bytes``: wait for uploads, else close the largest group early."""
         while self.account.over:
-            largest = max(self.writers.values(), key=lambda w: w.buffered, default=None)
-            if largest is None or not largest.objects:
+            if await self.account.wait_for_upload():
+                continue
+            candidates = [w for w in self.writers.values() if w.objects]
+            if not candidates:
                 return
+            largest = max(candidates, key=lambda w: w.buffered)
             log.warning(
                 "s3.buffer.max.bytes reached: writing objects early (their boundaries now "
                 "depend on memory, not only on the records)",
@@ -142,6 +140,8 @@ class S3SinkTask(SinkTask):
     async def pre_commit(self, offsets: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
         async with self._lock:
             await self._rotate_due()
+            # groups still uploading are nearly done: wait, so a final commit includes them
+            await asyncio.gather(*(w.settle() for w in self.writers.values() if w.completing))
             out: dict[TopicPartition, int] = {}
             for tp in offsets:
                 writer = self.writers.get(tp)

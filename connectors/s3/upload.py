@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import zlib
 from collections.abc import Mapping
+from typing import Any
 
 from connect.api import ConnectError
 from connectors.s3.storage import S3Storage
@@ -23,7 +24,7 @@ class BufferAccount:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.total = 0
-        self.uploads: set[asyncio.Task[str]] = set()
+        self.uploads: set[asyncio.Future[Any]] = set()
 
     def add(self, n: int) -> None:
         self.total += n
@@ -150,6 +151,12 @@ class ObjectUpload:
     def _release_buffer(self) -> None:
         self.account.release(len(self._buffer))
         self._buffer = bytearray()
+
+    def abort_soon(self) -> None:
+        """``abort`` in the background (from code that cannot wait)."""
+        task = asyncio.ensure_future(self.abort())
+        self.account.uploads.add(task)
+        task.add_done_callback(self.account.uploads.discard)
 
     async def abort(self) -> None:
         """Drop the object: cancel part uploads and abort the multipart upload if started."""

@@ -87,7 +87,10 @@ class TopicPartitionWriter:
         self.account = account
         self.stats = stats or WriterStats()
         self.relieve = relieve  # the task's way to get under s3.buffer.max.bytes
+        self.on_complete: Callable[[], None] | None = None  # a group reached the bucket
         self.broken: BaseException | None = None
+        # groups being completed, oldest first: (commit point after the group, task)
+        self.completing: list[tuple[int, asyncio.Task[None]]] = []
         self.extension = fmt.extension + (".gz" if config.compression == "gzip" else "")
         self.objects: dict[str, OpenObject] = {}
         self.next_offset: int | None = None  # offset after the last record taken
@@ -109,27 +112,28 @@ class TopicPartitionWriter:
 
     def committable(self) -> int | None:
         """The offset to commit: all records before it are in complete objects."""
-        if not self.objects and self.next_offset is not None and self.broken is None:
+        self.harvest()
+        if not self.objects and not self.completing and self.next_offset is not None:
             return self.next_offset
         return self.commit_point
 
     def failed(self) -> BaseException | None:
+        """An upload error, if a part or a group failed."""
         for obj in self.objects.values():
             exc = obj.upload.failed()
             if exc is not None:
                 return exc
-        return None
+        for _, task in self.completing:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                return task.exception()
+        return self.broken
 
     # ------------------------------------------------------------ writing
 
     async def write(self, records: list[SinkRecord]) -> None:
         """Take ``records`` (this partition's, in offset order); skips ones already taken."""
         cfg = self.config
-        if self.broken is not None:
-            raise ConnectError(
-                f"{self.tp.topic}-{self.tp.partition}: an earlier upload failed "
-                f"({self.broken}); the task must restart from the committed offset"
-            )
+        self.harvest()
         for record in records:
             if self.next_offset is not None and record.offset < self.next_offset:
                 continue  # a batch redelivered after backpressure: already written
@@ -220,34 +224,77 @@ class TopicPartitionWriter:
     # ------------------------------------------------------------ rotation
 
     async def rotate(self, reason: str) -> None:
-        """Complete every open object; the commit point moves past the group."""
+        """Close the group: its objects complete in the background, and the commit point
+        moves past the group once all of them are in the bucket (see ``harvest``)."""
         if not self.objects:
             return
         objects = list(self.objects.values())
-        try:
-            await asyncio.gather(*(self._complete(obj) for obj in objects))
-        except BaseException as exc:
-            # what was taken since the commit point is gone: refuse more records so nothing
-            # after the gap is committed; the task restarts from the commit point
-            self.broken = exc
-            self.next_offset = self.commit_point
-            await self.abort()
-            raise
         self.objects.clear()
-        self.commit_point = self.next_offset
+        end = self.next_offset
+        assert end is not None
+        task = asyncio.ensure_future(self._complete_group(objects, end, reason))
+        self.completing.append((end, task))
+        self.account.uploads.add(task)
+        task.add_done_callback(self.account.uploads.discard)
         self.group_count = 0
         self.group_start = None
         self.group_time = None
         self.deadline = None
         self.stats.rotations[reason] = self.stats.rotations.get(reason, 0) + 1
-        log.debug(
-            "objects written",
-            topic=self.tp.topic,
-            partition=self.tp.partition,
-            objects=len(objects),
-            commit_offset=self.commit_point,
-            reason=reason,
-        )
+
+    async def _complete_group(self, objects: list[OpenObject], end: int, reason: str) -> None:
+        try:
+            await asyncio.gather(*(self._complete(obj) for obj in objects))
+            log.debug(
+                "objects written",
+                topic=self.tp.topic,
+                partition=self.tp.partition,
+                objects=len(objects),
+                commit_offset=end,
+                reason=reason,
+            )
+        except BaseException:
+            await asyncio.gather(*(o.upload.abort() for o in objects), return_exceptions=True)
+            raise
+        finally:
+            if self.on_complete is not None:
+                self.on_complete()
+
+    def harvest(self) -> None:
+        """Move the commit point past the groups completed so far, in order.
+
+        A failed group breaks the writer: what was taken after the commit point is gone,
+        so no later offset may be committed; the task must restart from the commit point.
+        """
+        while self.completing and self.completing[0][1].done():
+            end, task = self.completing.pop(0)
+            exc = (
+                asyncio.CancelledError("upload cancelled") if task.cancelled() else task.exception()
+            )
+            if exc is not None:
+                self._break(exc)
+            else:
+                self.commit_point = end
+        if self.broken is not None:
+            raise ConnectError(
+                f"{self.tp.topic}-{self.tp.partition}: writing objects failed ({self.broken}); "
+                "the task restarts from the committed offset"
+            ) from self.broken
+
+    def _break(self, exc: BaseException) -> None:
+        if self.broken is None:
+            self.broken = exc
+        self.next_offset = self.commit_point
+        self.group_count = 0
+        for obj in self.objects.values():
+            obj.upload.abort_soon()
+        self.objects.clear()
+
+    async def settle(self) -> None:
+        """Wait for the groups being completed, then ``harvest``."""
+        if self.completing:
+            await asyncio.gather(*(t for _, t in self.completing), return_exceptions=True)
+        self.harvest()
 
     async def _complete(self, obj: OpenObject) -> None:
         tail = obj.encoder.finish()
@@ -268,10 +315,13 @@ class TopicPartitionWriter:
         return True
 
     async def abort(self) -> None:
-        """Drop the open objects (nothing of them becomes visible)."""
+        """Drop the open objects (nothing of them becomes visible) and wait for the groups
+        being completed (they are complete objects either way)."""
         objects = list(self.objects.values())
         self.objects.clear()
         self.group_count = 0
         self.group_start = None
         self.deadline = None
         await asyncio.gather(*(obj.upload.abort() for obj in objects), return_exceptions=True)
+        if self.completing:
+            await asyncio.gather(*(t for _, t in self.completing), return_exceptions=True)

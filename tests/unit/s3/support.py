@@ -101,3 +101,10 @@ def rec(
         timestamp=ts if ts is not None else 1_700_000_000_000 + offset,
         raw_value=raw_value,
     )
+
+
+async def settled_put(task: Any, records: list[SinkRecord]) -> None:
+    """``put``, then wait for the objects it closed to reach the bucket."""
+    await task.put(records)
+    for writer in list(task.writers.values()):
+        await writer.settle()

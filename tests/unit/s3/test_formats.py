@@ -9,7 +9,7 @@ import pytest
 
 from connectors.s3.avro_schema import connect_to_avro, infer_avro
 from tests.unit.s3.conftest import StartTask
-from tests.unit.s3.support import Bucket, rec
+from tests.unit.s3.support import Bucket, rec, settled_put
 
 HEADERS = (("trace", b"abc"), ("bin", b"\xff\x00"), ("empty", None))
 RECORDS = [
@@ -25,7 +25,7 @@ def _values(bucket: Bucket, options: dict[str, Any]) -> list[Any]:
 
 async def test_json_values(bucket: Bucket, start_task: StartTask) -> None:
     task = await start_task(**{"flush.size": 3})
-    await task.put(RECORDS)
+    await settled_put(task, RECORDS)
     assert _values(bucket, {}) == [r.value for r in RECORDS]
 
 
@@ -34,7 +34,7 @@ async def test_json_envelope_keeps_keys_headers_and_nulls(
 ) -> None:
     options = {"flush.size": 3, "store.envelope": True}
     task = await start_task(**options)
-    await task.put(RECORDS)
+    await settled_put(task, RECORDS)
     docs = _values(bucket, options)
     assert [(d["offset"], d["key"], d["value"], d["timestamp"]) for d in docs] == [
         (r.offset, r.key, r.value, r.timestamp) for r in RECORDS
@@ -55,11 +55,12 @@ async def test_bytes_with_keys_and_custom_separators(bucket: Bucket, start_task:
         "flush.size": 2,
     }
     task = await start_task(**options)
-    await task.put(
+    await settled_put(
+        task,
         [
             rec(0, b"v0", key=b"k0", raw_value=b"v0"),
             rec(1, "text", key=None),
-        ]
+        ],
     )
     (key,) = bucket.object_keys()
     assert key.endswith("t+0+0000000000.bin")
@@ -74,7 +75,7 @@ async def test_avro_envelope_round_trip(bucket: Bucket, start_task: StartTask) -
         "avro.codec": "deflate",
     }
     task = await start_task(**options)
-    await task.put(RECORDS)
+    await settled_put(task, RECORDS)
     docs = _values(bucket, options)
     assert [(d["offset"], d["key"], d["value"]) for d in docs] == [
         (r.offset, r.key, r.value) for r in RECORDS
@@ -96,7 +97,7 @@ async def test_avro_with_connect_schema(bucket: Bucket, start_task: StartTask) -
         rec(0, {"id": 1, "note": None}).with_(value_schema=schema),
         rec(1, {"id": 2, "note": "x"}).with_(value_schema=schema),
     ]
-    await task.put(records)
+    await settled_put(task, records)
     assert _values(bucket, {"format.class": "avro"}) == [r.value for r in records]
 
 
@@ -104,7 +105,7 @@ async def test_avro_schema_from_config(bucket: Bucket, start_task: StartTask) ->
     schema = '{"type":"record","name":"R","fields":[{"name":"id","type":"long"}]}'
     options = {"format.class": "avro", "avro.schema": schema, "flush.size": 2}
     task = await start_task(**options)
-    await task.put([rec(0, {"id": 1}), rec(1, {"id": 2})])
+    await settled_put(task, [rec(0, {"id": 1}), rec(1, {"id": 2})])
     assert _values(bucket, options) == [{"id": 1}, {"id": 2}]
 
 
@@ -112,7 +113,7 @@ async def test_parquet_values_and_envelope(bucket: Bucket, start_task: StartTask
     pytest.importorskip("pyarrow")
     options = {"format.class": "parquet", "flush.size": 2}
     task = await start_task(**options)
-    await task.put(RECORDS[:2])
+    await settled_put(task, RECORDS[:2])
     assert _values(bucket, options) == [r.value for r in RECORDS[:2]]
 
 
@@ -120,7 +121,7 @@ async def test_parquet_envelope(bucket: Bucket, start_task: StartTask) -> None:
     pytest.importorskip("pyarrow")
     options = {"format.class": "parquet", "flush.size": 3, "store.envelope": True}
     task = await start_task(**options)
-    await task.put(RECORDS)
+    await settled_put(task, RECORDS)
     rows = _values(bucket, options)
     assert [r["offset"] for r in rows] == [0, 1, 2]
     assert [r["key"] for r in rows] == ["k0", None, "tombstone"]

@@ -10,7 +10,7 @@ import pytest
 from connect.api import ConfigError, ConnectError, TopicPartition
 from connectors.s3 import layout
 from tests.unit.s3.conftest import StartTask
-from tests.unit.s3.support import Bucket, rec
+from tests.unit.s3.support import Bucket, rec, settled_put
 
 TP0 = TopicPartition("t", 0)
 TP1 = TopicPartition("t", 1)
@@ -21,7 +21,7 @@ async def test_flush_size_rotates_and_commits_only_complete_objects(
     bucket: Bucket, start_task: StartTask
 ) -> None:
     task = await start_task(**{"flush.size": 3})
-    await task.put([rec(i, {"n": i}) for i in range(7)])
+    await settled_put(task, [rec(i, {"n": i}) for i in range(7)])
     assert bucket.object_keys() == [
         "topics/t/partition=0/t+0+0000000000.json",
         "topics/t/partition=0/t+0+0000000003.json",
@@ -41,7 +41,7 @@ async def test_flush_size_rotates_and_commits_only_complete_objects(
 
 async def test_nothing_committed_before_the_first_object(start_task: StartTask) -> None:
     task = await start_task(**{"flush.size": 100})
-    await task.put([rec(i, i) for i in range(5)])
+    await settled_put(task, [rec(i, i) for i in range(5)])
     assert await task.pre_commit({TP0: 5}) == {}
 
 
@@ -50,8 +50,8 @@ async def test_redelivered_batch_is_not_written_twice(
 ) -> None:
     task = await start_task(**{"flush.size": 4})
     batch = [rec(i, i) for i in range(6)]
-    await task.put(batch)
-    await task.put([*batch, rec(6, 6), rec(7, 7)])
+    await settled_put(task, batch)
+    await settled_put(task, [*batch, rec(6, 6), rec(7, 7)])
     keys = bucket.object_keys()
     assert keys == [
         "topics/t/partition=0/t+0+0000000000.json",
@@ -66,14 +66,14 @@ async def test_replay_from_commit_point_rewrites_the_same_keys(
     options = {"flush.size": 5, "partitioner.class": "field", "partition.field.name": "k"}
     records = [rec(i, {"k": i % 2, "i": i}) for i in range(12)]
     first = await start_task(**options)
-    await first.put(records)
+    await settled_put(first, records)
     committed = (await first.pre_commit({TP0: 12}))[TP0]
     assert committed == 10
     before = {k: bucket.body(k) for k in bucket.object_keys()}
     await first.stop()  # a crash: the open group (10, 11) is dropped
     second = await start_task(**options)
     # the consumer resumes at an earlier commit (say 5): same objects again
-    await second.put([r for r in records if r.offset >= 5])
+    await settled_put(second, [r for r in records if r.offset >= 5])
     after = {k: bucket.body(k) for k in bucket.object_keys()}
     assert after == before
     assert sorted(before) == [
@@ -90,7 +90,7 @@ async def test_rotate_interval_uses_record_time(bucket: Bucket, start_task: Star
     task = await start_task(**{"rotate.interval.ms": 1000, "flush.size": 1000})
     base = 1_700_000_000_000
     times = [0, 200, 999, 1000, 1500, 2100, 2200]
-    await task.put([rec(i, i, ts=base + t) for i, t in enumerate(times)])
+    await settled_put(task, [rec(i, i, ts=base + t) for i, t in enumerate(times)])
     assert [k.rsplit("/", 1)[1] for k in bucket.object_keys()] == [
         "t+0+0000000000.json",
         "t+0+0000000003.json",
@@ -102,7 +102,7 @@ async def test_schedule_rotation_flushes_idle_partitions(
     bucket: Bucket, start_task: StartTask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     task = await start_task(**{"rotate.schedule.interval.ms": 60_000, "flush.size": 1000})
-    await task.put([rec(0, "a"), rec(1, "b"), rec(0, "c", partition=1)])
+    await settled_put(task, [rec(0, "a"), rec(1, "b"), rec(0, "c", partition=1)])
     assert bucket.object_keys() == []
     # an hour later, with no new records at all, pre_commit writes both partitions' files
     real = time.time
@@ -126,7 +126,7 @@ async def test_time_partitioner_layout(bucket: Bucket, start_task: StartTask) ->
     )
     hour = 3_600_000
     base = 1_700_000_000_000 - 1_700_000_000_000 % hour  # 2023-11-14T22:00Z
-    await task.put([rec(i, i, ts=base + (i // 2) * hour) for i in range(4)])
+    await settled_put(task, [rec(i, i, ts=base + (i // 2) * hour) for i in range(4)])
     assert bucket.object_keys() == [
         "archive/t/dt=2023-11-14/hr=22/t+0+0000000000.json",
         "archive/t/dt=2023-11-14/hr=23/t+0+0000000002.json",
@@ -135,7 +135,7 @@ async def test_time_partitioner_layout(bucket: Bucket, start_task: StartTask) ->
 
 async def test_schema_change_rotates(bucket: Bucket, start_task: StartTask) -> None:
     task = await start_task(**{"format.class": "avro", "flush.size": 100})
-    await task.put([rec(0, {"a": 1}), rec(1, {"a": 2}), rec(2, {"b": "x"})])
+    await settled_put(task, [rec(0, {"a": 1}), rec(1, {"a": 2}), rec(2, {"b": "x"})])
     assert [k.rsplit("/", 1)[1] for k in bucket.object_keys()] == ["t+0+0000000000.avro"]
     assert await task.pre_commit({TP0: 3}) == {TP0: 2}
 
@@ -153,7 +153,7 @@ async def test_multipart_gzip_object(bucket: Bucket, start_task: StartTask) -> N
     )
     # hex text gzips to about half: ~12 MB in, ~7 MB out, two parts
     values = [os.urandom(5 * 1024).hex().encode() for _ in range(1200)]
-    await task.put([rec(i, v, raw_value=v) for i, v in enumerate(values)])
+    await settled_put(task, [rec(i, v, raw_value=v) for i, v in enumerate(values)])
     keys = bucket.object_keys()
     assert keys == ["topics/t/partition=0/t+0+0000000000.bin.gz"]
     head = bucket.head(keys[0])
@@ -169,7 +169,7 @@ async def test_buffer_limit_flushes_the_largest_group(
 ) -> None:
     task = await start_task(**{"s3.buffer.max.bytes": MB, "flush.size": 100_000})
     big = "x" * 1000
-    await task.put([rec(i, big, partition=i % 2) for i in range(1500)])
+    await settled_put(task, [rec(i, big, partition=i % 2) for i in range(1500)])
     assert bucket.object_keys()  # something had to go out early
     assert task.account.total <= MB + 2000
     assert task.stats.rotations.get("s3.buffer.max.bytes", 0) >= 1
@@ -177,7 +177,7 @@ async def test_buffer_limit_flushes_the_largest_group(
 
 async def test_null_values(bucket: Bucket, start_task: StartTask) -> None:
     task = await start_task(**{"flush.size": 2, "behavior.on.null.values": "ignore"})
-    await task.put([rec(0, None), rec(1, 1), rec(2, None), rec(3, 3)])
+    await settled_put(task, [rec(0, None), rec(1, 1), rec(2, None), rec(3, 3)])
     assert [bucket.records(k, bucket.config()) for k in bucket.object_keys()] == [[1, 3]]
     assert await task.pre_commit({TP0: 4}) == {TP0: 4}
     failing = await start_task(**{"behavior.on.null.values": "fail"})
@@ -217,8 +217,25 @@ async def test_unreachable_endpoint_is_named(bucket: Bucket, start_task: StartTa
 
 async def test_close_drops_open_objects(bucket: Bucket, start_task: StartTask) -> None:
     task = await start_task(**{"flush.size": 10})
-    await task.put([rec(i, i) for i in range(3)])
+    await settled_put(task, [rec(i, i) for i in range(3)])
     await task.close([TP0])
     assert await task.pre_commit({TP0: 3}) == {}
     assert bucket.object_keys() == []
     assert task.account.total == 0
+
+
+async def test_failed_upload_commits_nothing_and_fails_the_task(
+    bucket: Bucket, start_task: StartTask
+) -> None:
+    task = await start_task(**{"flush.size": 2})
+    await settled_put(task, [rec(0, 0), rec(1, 1)])
+    assert await task.pre_commit({TP0: 2}) == {TP0: 2}
+    for key in bucket.object_keys():
+        bucket.client.delete_object(Bucket=bucket.name, Key=key)
+    bucket.client.delete_bucket(Bucket=bucket.name)  # every later upload fails
+    await task.put([rec(2, 2), rec(3, 3), rec(4, 4)])
+    with pytest.raises(ConnectError, match="NoSuchBucket"):
+        await task.pre_commit({TP0: 5})
+    with pytest.raises(ConnectError):
+        await task.put([rec(5, 5)])
+    assert task.writers[TP0].commit_point == 2
