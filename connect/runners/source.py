@@ -18,7 +18,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from connect.api import DataError, SourceRecord, SourceTask, SourceTaskContext
+from connect.api import ConnectError, DataError, SourceRecord, SourceTask, SourceTaskContext
 from connect.errors import SKIP, Stage
 from connect.kafka import translate
 from connect.offsets import partition_key
@@ -160,7 +160,13 @@ class SourceRunner(TaskRunner):
             except KafkaError as exc:
                 raise translate(exc, f"cannot send to {record.topic}") from exc
 
-        future = await self.errors.run(Stage.KAFKA_PRODUCE, send, record, executing=producer)
+        try:
+            future = await send()
+            failed = False
+        except ConnectError:
+            failed = True
+        if failed:  # slow path, outside the handler: retries per errors.retry.timeout
+            future = await self.errors.run(Stage.KAFKA_PRODUCE, send, record, executing=producer)
         self._pending.append(future)
 
     async def _append(
