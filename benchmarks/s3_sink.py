@@ -191,8 +191,11 @@ async def smart_connect(
         "aws.secret.access.key": CREDENTIALS["aws_secret_access_key"],
         "format.class": "json",
         "flush.size": max(1, OBJECT_BYTES // (size + 1)),
+        # the same consumer settings as the baselines
         "consumer.override.session.timeout.ms": 2000,
         "consumer.override.heartbeat.interval.ms": 100,
+        "consumer.override.max.partition.fetch.bytes": 4 * 1024 * 1024,
+        "consumer.override.fetch.max.bytes": 16 * 1024 * 1024,
         **options,
     }
     async with StandaloneHerder.running(worker, [], registry=registry()) as herder:

@@ -140,8 +140,11 @@ class S3SinkTask(SinkTask):
     async def pre_commit(self, offsets: Mapping[TopicPartition, int]) -> dict[TopicPartition, int]:
         async with self._lock:
             await self._rotate_due()
-            # groups still uploading are nearly done: wait, so a final commit includes them
-            await asyncio.gather(*(w.settle() for w in self.writers.values() if w.completing))
+            # Groups still uploading are harvested when done (their completion asks for a
+            # commit). Only when nothing else is open (drained, idle, shutting down) are
+            # they waited for, so the last commit includes them without stalling the flow.
+            if not any(w.objects for w in self.writers.values()):
+                await asyncio.gather(*(w.settle() for w in self.writers.values() if w.completing))
             out: dict[TopicPartition, int] = {}
             for tp in offsets:
                 writer = self.writers.get(tp)

@@ -236,6 +236,7 @@ class TopicPartitionWriter:
         self.completing.append((end, task))
         self.account.uploads.add(task)
         task.add_done_callback(self.account.uploads.discard)
+        task.add_done_callback(self._completed)
         self.group_count = 0
         self.group_start = None
         self.group_time = None
@@ -256,9 +257,10 @@ class TopicPartitionWriter:
         except BaseException:
             await asyncio.gather(*(o.upload.abort() for o in objects), return_exceptions=True)
             raise
-        finally:
-            if self.on_complete is not None:
-                self.on_complete()
+
+    def _completed(self, task: asyncio.Future[None]) -> None:
+        if self.on_complete is not None:
+            self.on_complete()
 
     def harvest(self) -> None:
         """Move the commit point past the groups completed so far, in order.
