@@ -142,14 +142,15 @@ class ErrorHandler:
         record: ConnectRecord | None = None,
         *,
         executing: object = None,
-        where: str | None = None,
+        where: str | Callable[[], str] | None = None,
     ) -> Any:
         """``op()`` (sync or async) under retry and tolerance.
 
         Returns its result, or ``SKIP`` if the failure was tolerated. ``executing`` is
         the object (or class) running the stage — a converter, transform, task or
         client — named in the DLQ's ``class.name`` header; ``where`` describes the
-        data when there is no single record (a batch given to ``put``).
+        data when there is no single record (a batch given to ``put``); pass a
+        callable to build it only on failure.
         """
         started = time.monotonic()
         attempt = 0
@@ -199,12 +200,12 @@ class ErrorHandler:
         self,
         failure: Failure,
         record: ConnectRecord | None,
-        where: str | None,
+        where: str | Callable[[], str] | None,
         interrupted: bool = False,
     ) -> _Skip:
         self.counters["records_failed"] += 1
         exc, stage = failure.error, failure.stage
-        place = where or describe(record)
+        place = (where() if callable(where) else where) or describe(record)
         tolerated = (
             self.tolerates_all and stage in TOLERABLE and record is not None and not interrupted
         )

@@ -279,7 +279,7 @@ class SinkRunner(TaskRunner):
                     Stage.TASK_PUT,
                     lambda: self.task.put(records),
                     executing=self.task,
-                    where=_batch(records),
+                    where=lambda: _batch(records),
                 )
                 break
             except BackpressureError as exc:
