@@ -149,7 +149,7 @@ class ClusterHerder(Herder):
         self._leaving = False
         self._running = False
         self._reconciler: asyncio.Task[None] | None = None
-        self._rejoin_timer: asyncio.TimerHandle | None = None
+        self._deferred_timers: list[asyncio.TimerHandle] = []
         self._revoke_handled: Assignment | None = None
 
     def set_identity(self, worker_id: str, url: str | None) -> None:
@@ -191,8 +191,8 @@ class ClusterHerder(Herder):
             return
         was_running, self._running = self._running, False
         self._leaving = True
-        if self._rejoin_timer is not None:
-            self._rejoin_timer.cancel()
+        for timer in self._deferred_timers:
+            timer.cancel()
         if self._reconciler is not None:
             async with self._lock:
                 self._reconciler.cancel()
@@ -264,14 +264,31 @@ class ClusterHerder(Herder):
             revoked=[str(t) for t in sorted(assignment.revoked_tasks)]
             + sorted(assignment.revoked_connectors),
         )
-        if self._rejoin_timer is not None:
-            self._rejoin_timer.cancel()
-            self._rejoin_timer = None
-        if assignment.rebalance_in_ms is not None and not self._leaving:
-            self._rejoin_timer = asyncio.get_running_loop().call_later(
-                assignment.rebalance_in_ms / 1000, self.member.request_rejoin
-            )
+        for timer in self._deferred_timers:
+            timer.cancel()
+        self._deferred_timers = []
+        if not self._leaving:
+            loop = asyncio.get_running_loop()
+            for ms in sorted(
+                {*assignment.deferred_connectors.values(), *assignment.deferred_tasks.values()}
+            ):
+                conns = {c for c, t in assignment.deferred_connectors.items() if t == ms}
+                tasks = {k for k, t in assignment.deferred_tasks.items() if t == ms}
+                self._deferred_timers.append(
+                    loop.call_later(ms / 1000, self._start_deferred, assignment, conns, tasks)
+                )
         self._assigned.set()
+        self._wake.set()
+
+    def _start_deferred(self, assignment: Assignment, conns: set[str], tasks: set[TaskId]) -> None:
+        """A hold ended: run what the leader placed here, if its assignment still holds."""
+        if self.assignment is not assignment or self._leaving:
+            return
+        log.info(
+            "held work starts here", connectors=sorted(conns), tasks=[str(t) for t in sorted(tasks)]
+        )
+        assignment.connectors |= conns
+        assignment.tasks |= tasks
         self._wake.set()
 
     def _on_config(self, restarts: list[Restart]) -> None:

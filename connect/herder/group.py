@@ -15,8 +15,9 @@ This is Kafka Connect's incremental cooperative protocol in small: an assignment
 only ever adds to what a worker runs or revokes from it, so a rebalance stops and
 starts only what moved. A worker that revoked something rejoins once it has stopped
 it, and the next round places the freed items. Items of a worker that vanished
-(kill -9) are held for ``scheduled.rebalance.max.delay.ms`` in case it comes back,
-then placed; every member schedules that follow-up rebalance itself.
+(kill -9) are held for ``scheduled.rebalance.max.delay.ms`` in case it comes back:
+the assignment already names where each goes and after how long, and that worker
+starts it then, unless a newer assignment (the worker came back) replaced this one.
 
 The group consumer subscribes to the config topic only so the group has a topic;
 the assignor never hands out partitions. Its ``getmany`` loop keeps the member alive.
@@ -110,7 +111,9 @@ class Assignment:
     tasks: set[TaskId] = field(default_factory=set)
     revoked_connectors: set[str] = field(default_factory=set)
     revoked_tasks: set[TaskId] = field(default_factory=set)
-    rebalance_in_ms: int | None = None
+    # placed now, started only after a delay (the items of a vanished worker)
+    deferred_connectors: dict[str, int] = field(default_factory=dict)
+    deferred_tasks: dict[TaskId, int] = field(default_factory=dict)
     owners: dict[str | TaskId, str] = field(default_factory=dict)
     urls: dict[str, str | None] = field(default_factory=dict)
     universe: tuple[list[str], list[TaskId]] = field(default_factory=lambda: ([], []))
@@ -135,7 +138,10 @@ class Assignment:
                 "tasks": _tids_json(self.tasks),
                 "revoked_connectors": sorted(self.revoked_connectors),
                 "revoked_tasks": _tids_json(self.revoked_tasks),
-                "rebalance_in_ms": self.rebalance_in_ms,
+                "deferred_connectors": sorted(self.deferred_connectors.items()),
+                "deferred_tasks": [
+                    [t.connector, t.task, ms] for t, ms in sorted(self.deferred_tasks.items())
+                ],
                 "owners": owners,
                 "urls": self.urls,
                 "universe": [self.universe[0], _tids_json(self.universe[1])],
@@ -158,7 +164,8 @@ class Assignment:
             tasks={_tid(t) for t in d.get("tasks", [])},
             revoked_connectors=set(d.get("revoked_connectors", [])),
             revoked_tasks={_tid(t) for t in d.get("revoked_tasks", [])},
-            rebalance_in_ms=d.get("rebalance_in_ms"),
+            deferred_connectors={str(n): int(ms) for n, ms in d.get("deferred_connectors", [])},
+            deferred_tasks={TaskId(c, int(t)): int(ms) for c, t, ms in d.get("deferred_tasks", [])},
             owners=owners,
             urls=dict(d.get("urls", {})),
             universe=(list(universe[0]), [_tid(t) for t in universe[1]]),
@@ -193,6 +200,8 @@ class Plan:
     revoked: dict[str, list[Any]]
     held: list[Any]
     next_deadline: float | None
+    deferred: dict[str, list[Any]] = field(default_factory=dict)  # held items' places
+    held_until: dict[Any, float] = field(default_factory=dict)
 
 
 def plan(
@@ -233,7 +242,7 @@ def plan(
             if w != keeper:
                 revoked[w].append(item)
     unowned, held = [], []
-    deadlines = []
+    held_until: dict[Any, float] = {}
     for item in valid:
         if item in claimed:
             memory.lost_since.pop(item, None)
@@ -243,15 +252,16 @@ def plan(
             since = memory.lost_since.setdefault(item, now)
             if now < since + delay:
                 held.append(item)
-                deadlines.append(since + delay)
+                held_until[item] = since + delay
                 continue
         memory.lost_since.pop(item, None)
         unowned.append(item)
     for item in list(memory.lost_since):
         if item not in valid_set:
             del memory.lost_since[item]
+    next_deadline = min(held_until.values()) if held_until else None
     if not workers:
-        return Plan({}, {}, valid, min(deadlines) if deadlines else None)
+        return Plan({}, {}, valid, next_deadline, {}, held_until)
 
     # fair shares: the most loaded workers keep the larger share, the rest the smaller
     base, extra = divmod(len(valid), len(workers))
@@ -263,6 +273,15 @@ def plan(
     for item in unowned:
         target = min(workers, key=lambda w: (len(keep[w]) >= quota[w], len(keep[w]), w))
         keep[target].append(item)
+    # held items get their place now; the worker starts them when the hold ends, so
+    # no second rebalance is needed (any change in the group before that replaces it)
+    deferred: dict[str, list[Any]] = {w: [] for w in workers}
+
+    def load(w: str) -> int:
+        return len(keep[w]) + len(deferred[w])
+
+    for item in held:
+        deferred[min(workers, key=lambda w: (load(w) >= quota[w], load(w), w))].append(item)
 
     for w, its in keep.items():
         for item in its:
@@ -273,7 +292,7 @@ def plan(
     for item in list(memory.last_owner):
         if item not in valid_set:
             del memory.last_owner[item]
-    return Plan(keep, revoked, held, min(deadlines) if deadlines else None)
+    return Plan(keep, revoked, held, next_deadline, deferred, held_until)
 
 
 def assign_members(
@@ -312,8 +331,13 @@ def assign_members(
             delay,
         ),
     ]
-    deadlines = [p.next_deadline for p in plans if p.next_deadline is not None]
-    rebalance_in = int(max(0.0, min(deadlines) - now) * 1000) + 1 if deadlines else None
+
+    def after(p: Plan, worker: str) -> dict[Any, int]:
+        return {
+            item: int(max(0.0, p.held_until[item] - now) * 1000) + 1
+            for item in p.deferred.get(worker, [])
+        }
+
     owners: dict[str | TaskId, str] = {}
     for p in plans:
         for w, its in p.assigned.items():
@@ -331,7 +355,8 @@ def assign_members(
             tasks=set(plans[1].assigned.get(worker, [])),
             revoked_connectors=set(plans[0].revoked.get(worker, [])),
             revoked_tasks=set(plans[1].revoked.get(worker, [])),
-            rebalance_in_ms=rebalance_in,
+            deferred_connectors=after(plans[0], worker),
+            deferred_tasks=after(plans[1], worker),
             owners=owners,
             urls=urls,
             universe=universe,
@@ -383,7 +408,9 @@ class ConnectAssignor(AbstractPartitionAssignor):  # type: ignore[misc]
             members=sorted(m.worker_id for m in decoded.values()),
             connectors=len(universe[0]),
             tasks=len(universe[1]),
-            held_ms=next(iter(plans.values())).rebalance_in_ms if plans else None,
+            deferred=sum(
+                len(a.deferred_connectors) + len(a.deferred_tasks) for a in plans.values()
+            ),
         )
         return {
             mid: ConsumerProtocolMemberAssignment(0, [], a.encode()) for mid, a in plans.items()

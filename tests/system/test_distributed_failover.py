@@ -149,8 +149,9 @@ async def test_kill9_failover_join_and_graceful_stop(
         took = time.monotonic() - killed_at
         bound = (SESSION_MS + DELAY_MS) / 1000
         print(f"failover took {took:.1f}s (bound {bound}s)")
-        # slack: Tansu notices an expired member ~2 s late; then the task starts
-        assert took < bound + 5, f"took {took:.1f}s, bound {bound}s"
+        # slack: up to a heartbeat for the others to learn of the rebalance, the
+        # rebalance itself, starting the task and publishing its status
+        assert took < bound + 3, f"took {took:.1f}s, bound {bound}s"
 
         d.start()
         await asyncio.to_thread(d.proc.wait_ready, 30)

@@ -44,8 +44,27 @@ def test_lost_items_are_held_then_placed() -> None:
     plan(range(4), {"a": [0, 1], "b": [2, 3]}, ["a", "b"], [], memory, now=0, delay=1)
     held = plan(range(4), {"a": [0, 1]}, ["a"], [], memory, now=5, delay=1)
     assert held.held == [2, 3] and held.next_deadline == 6
+    assert held.deferred == {"a": [2, 3]} and held.assigned == {"a": [0, 1]}
     placed = plan(range(4), {"a": [0, 1]}, ["a"], [], memory, now=6, delay=1)
     assert placed.assigned["a"] == [0, 1, 2, 3] and not placed.held
+
+
+def test_held_items_are_deferred_with_their_remaining_hold() -> None:
+    members = {"m1": MemberMeta("w1", connectors=["c"], tasks=[TaskId("c", 0)])}
+    memory = GroupMemory()
+    memory.tasks.last_owner[TaskId("c", 1)] = "gone"
+    out = assign_members(
+        members,
+        (["c"], [TaskId("c", 0), TaskId("c", 1)]),
+        memory,
+        leader=members["m1"],
+        config_offset=0,
+        delay=2.0,
+        now=10.0,
+    )
+    a = Assignment.decode(out["m1"].encode())
+    assert a.tasks == {TaskId("c", 0)}
+    assert a.deferred_tasks == {TaskId("c", 1): 2001}
 
 
 def test_items_of_a_leaving_worker_move_at_once() -> None:
