@@ -39,6 +39,8 @@ class _Supervised:
         self.task: asyncio.Task[None] | None = None
         self.stop_requested = asyncio.Event()
         self.paused = False
+        # error counters live across restarts of the task, not per runner
+        self.counters: dict[str, int] | None = None
 
 
 class Worker(Service):
@@ -79,9 +81,9 @@ class Worker(Service):
 
     def task_counters(self, tid: TaskId) -> dict[str, int]:
         sup = self.tasks.get(tid)
-        if sup is None or sup.runner is None:
+        if sup is None or sup.counters is None:
             return {}
-        return dict(sup.runner.errors.counters)
+        return dict(sup.counters)
 
     # ------------------------------------------------------------ offsets
 
@@ -251,6 +253,9 @@ class Worker(Service):
                 started = time.monotonic()
                 try:
                     sup.runner = await self._make_runner(tid, config)
+                    if sup.counters is None:
+                        sup.counters = sup.runner.errors.counters
+                    sup.runner.errors.counters = sup.counters
                     if sup.paused:
                         sup.runner.pause()
                     self.set_status(tid, State.PAUSED if sup.paused else State.RUNNING)

@@ -6,17 +6,35 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 T = TypeVar("T")
 
 
+@overload
 async def wait_until(
-    condition: Callable[[], T | Awaitable[T]],
+    condition: Callable[[], Awaitable[T]],
+    timeout: float = ...,
+    interval: float = ...,
+    message: str = ...,
+) -> T: ...
+
+
+@overload
+async def wait_until(
+    condition: Callable[[], T],
+    timeout: float = ...,
+    interval: float = ...,
+    message: str = ...,
+) -> T: ...
+
+
+async def wait_until(
+    condition: Callable[[], Any],
     timeout: float = 30.0,
     interval: float = 0.05,
     message: str = "condition",
-) -> T:
+) -> Any:
     """Return the first truthy result of ``condition``; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:

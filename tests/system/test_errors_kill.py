@@ -87,7 +87,7 @@ def test_kill_9_between_dlq_write_and_commit_loses_nothing(
 
     with WorkerProcess(first_args, env) as first:
         first.wait_ready()
-        asyncio.run(wait_until(dlq_holds_every_bad_record, timeout=30, message="DLQ full"))  # type: ignore[arg-type]
+        asyncio.run(wait_until(dlq_holds_every_bad_record, timeout=30, message="DLQ full"))
         at_kill = asyncio.run(committed(kafka_bootstrap, f"connect-{name}", tps))
         first.kill()
     assert all(v is None for v in at_kill.values()), f"a commit came before the kill: {at_kill}"
@@ -107,7 +107,7 @@ def test_kill_9_between_dlq_write_and_commit_loses_nothing(
         asyncio.run(wait_until(sink_complete, timeout=30, message="every good record"))
         # nothing was committed before the kill, so everything is delivered again:
         # the DLQ gets every bad record a second time
-        asyncio.run(wait_until(dlq_redelivered, timeout=30, message="re-delivered"))  # type: ignore[arg-type]
+        asyncio.run(wait_until(dlq_redelivered, timeout=30, message="re-delivered"))
         assert second.terminate() == 0  # a graceful stop commits
     assert asyncio.run(caught_up())
 

@@ -43,7 +43,7 @@ async def test_poll_retries_and_unconvertible_values_are_skipped(
             return [o["offset"] for o in offsets] == [{"next": COUNT}]
 
         # the stored offset passes the skipped records too: they are not re-read
-        await wait_until(offset_stored, timeout=20, message="offset of the last record")  # type: ignore[arg-type]
+        await wait_until(offset_stored, timeout=20, message="offset of the last record")
         task = herder.status(name)["tasks"][0]
 
     bad = COUNT // BAD_EVERY

@@ -99,7 +99,7 @@ async def test_tolerance_all_sends_bad_records_to_the_dlq(
             return all(group[(topic, p)] == ends[p] for p in range(2))
 
         # wait_until types async conditions poorly (T | Awaitable[T] infers Never)
-        await wait_until(caught_up, timeout=30, message="committed")  # type: ignore[arg-type]
+        await wait_until(caught_up, timeout=30, message="committed")
         task = herder.status(name)["tasks"][0]
 
     assert task["state"] == "RUNNING"
