@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.helpers.kafka import consume, create_topic
@@ -52,3 +54,34 @@ async def test_tasks_spread_and_status_everywhere(kafka_bootstrap: str, unique: 
         assert await a.connectors() == []
     got = await consume(kafka_bootstrap, topic, 1, timeout=5)
     assert got
+
+
+async def test_failed_task_trace_everywhere_then_fixed(
+    kafka_bootstrap: str, unique: str, tmp_path: Path
+) -> None:
+    topic = f"in-{unique}"
+    await create_topic(kafka_bootstrap, topic, 1)
+    bad = {
+        "connector.class": "file-sink",
+        "topics": topic,
+        "file": str(tmp_path / "missing-dir" / "out.txt"),
+    }
+    async with running_cluster(cluster_config(kafka_bootstrap, unique), 2) as cluster:
+        a, b = cluster.workers
+        await a.put_connector_config("sink", bad, allow_replace=False)
+
+        def failed_everywhere() -> bool:
+            if not all("sink" in h.configlog.state.connectors for h in cluster.workers):
+                return False
+            tasks = [h.status("sink")["tasks"] for h in cluster.workers]
+            return all(
+                t and t[0]["state"] == "FAILED" and "missing-dir" in t[0].get("trace", "")
+                for t in tasks
+            )
+
+        await wait_until(failed_everywhere, timeout=20, message="FAILED with its trace")
+        await b.restart_connector("sink", include_tasks=True, only_failed=True)
+        good = {**bad, "file": str(tmp_path / "out.txt")}
+        await b.put_connector_config("sink", good, allow_replace=True)
+        st = await a.wait_for_state("sink", "RUNNING", timeout=20)
+        assert "trace" not in st["tasks"][0]
