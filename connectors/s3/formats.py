@@ -373,8 +373,9 @@ def _nullable(schema: Any) -> Any:
 
 
 class _ParquetEncoder(FileEncoder):
-    def __init__(self, fmt: ParquetFormat) -> None:
+    def __init__(self, fmt: ParquetFormat, first_offset: int) -> None:
         self.fmt = fmt
+        self.first_offset = first_offset
         self.rows: list[dict[str, Any]] = []
         self._held = 0
         self.schema: Mapping[str, Any] | None = None
@@ -404,8 +405,9 @@ class _ParquetEncoder(FileEncoder):
             codec = None if self.fmt.codec == "none" else self.fmt.codec
             pq.write_table(table, sink, compression=codec)
         except (pa.ArrowException, ValueError, TypeError) as exc:
-            first = self.fmt.first_offset
-            raise DataError(f"cannot write Parquet (records from offset {first}): {exc}") from exc
+            raise DataError(
+                f"cannot write Parquet (object from offset {self.first_offset}): {exc}"
+            ) from exc
         self.rows = []
         self._held = 0
         return sink.getvalue()
@@ -425,7 +427,6 @@ class ParquetFormat(Format):
         require_pyarrow()
         self.envelope = config.envelope
         self.codec = config.parquet_codec
-        self.first_offset: int | None = None
 
     def row(self, record: SinkRecord) -> dict[str, Any]:
         if self.envelope:
@@ -443,8 +444,7 @@ class ParquetFormat(Format):
         return {"value": record.value}
 
     def encoder(self, record: SinkRecord) -> FileEncoder:
-        self.first_offset = record.offset
-        return _ParquetEncoder(self)
+        return _ParquetEncoder(self, record.offset)
 
 
 def _parquet_value(value: Any) -> Any:

@@ -75,6 +75,15 @@ def timestamp_extractor(config: S3SinkConfig) -> TimestampExtractor:
     return from_record
 
 
+def align(timestamp: int, duration_ms: int, zone: ZoneInfo) -> int:
+    """The start (ms) of the ``duration_ms`` period ``timestamp`` falls in, in ``zone``."""
+    moment = datetime.fromtimestamp(timestamp / 1000, UTC).astimezone(zone)
+    offset = moment.utcoffset()
+    shift = int(offset.total_seconds() * 1000) if offset else 0
+    local = timestamp + shift
+    return local - local % duration_ms - shift
+
+
 class Partitioner:
     """Maps a record (and its extracted time) to an encoded partition path."""
 
@@ -132,11 +141,7 @@ class TimeBasedPartitioner(Partitioner):
         """The start (ms) of the period ``timestamp`` falls in, aligned in the local zone."""
         if not self.duration_ms:
             return timestamp
-        moment = datetime.fromtimestamp(timestamp / 1000, UTC).astimezone(self.zone)
-        offset = moment.utcoffset()
-        shift = int(offset.total_seconds() * 1000) if offset else 0
-        local = timestamp + shift
-        return local - local % self.duration_ms - shift
+        return align(timestamp, self.duration_ms, self.zone)
 
     def encode(self, record: SinkRecord, timestamp: int | None) -> str:
         if timestamp is None:

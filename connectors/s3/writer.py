@@ -23,6 +23,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import structlog
 
@@ -30,7 +31,7 @@ from connect.api import ConnectError, DataError, SinkRecord, TopicPartition
 from connectors.s3 import layout
 from connectors.s3.config import S3SinkConfig
 from connectors.s3.formats import FileEncoder, Format
-from connectors.s3.partitioners import Partitioner, TimestampExtractor
+from connectors.s3.partitioners import Partitioner, TimestampExtractor, align
 from connectors.s3.storage import S3Storage
 from connectors.s3.upload import BufferAccount, ObjectUpload
 
@@ -101,6 +102,7 @@ class TopicPartitionWriter:
         self.deadline: float | None = None  # wall-clock rotation (seconds since epoch)
         self._gzip_level = config.compression_level if config.compression == "gzip" else None
         self._needs_time = config.needs_timestamp
+        self._zone = ZoneInfo(config.timezone)
         self._ignore_nulls = config.null_values == "ignore"
         self._fail_nulls = config.null_values == "fail"
 
@@ -183,11 +185,8 @@ class TopicPartitionWriter:
         self.group_time = ts
         interval = self.config.rotate_schedule_interval_ms
         if interval > 0:
-            now_ms = int(time.time() * 1000)
-            # aligned to the interval in the configured zone, like Kafka Connect's scheduler
-            from connectors.s3.partitioners import TimeBasedPartitioner
-
-            aligned = TimeBasedPartitioner("'x'", interval, self.config.timezone).bucket(now_ms)
+            # the next interval boundary in the configured zone, as Kafka Connect schedules it
+            aligned = align(int(time.time() * 1000), interval, self._zone)
             self.deadline = (aligned + interval) / 1000
 
     def _open(self, record: SinkRecord, encoded: str) -> OpenObject:
