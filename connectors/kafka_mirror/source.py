@@ -308,34 +308,45 @@ class MirrorSourceTask(SourceTask):
         except KafkaError as exc:
             raise translate(exc, "cannot read the source cluster") from exc
         out: list[SourceRecord] = []
-        provenance = self.cfg.provenance_header
+        append = out.append
+        record = SourceRecord
+        extra = (self._provenance,) if self.cfg.provenance_header else ()
+        came_from_target = self._came_from_target
         for tp, messages in batches.items():
             if not messages:
                 continue
             remote = self._remote[tp.topic]
             source_partition = self._partitions[tp]
             partition = tp.partition
-            track = self._tracking and self._handoff.has_baseline(tp.topic, partition)
+            handed: list[int] = []
             for m in messages:
-                headers = tuple(m.headers) if m.headers else ()
-                if headers and self._came_from_target(headers):
-                    continue
-                if provenance:
-                    headers = (*headers, self._provenance)
-                out.append(
-                    SourceRecord(
-                        topic=remote,
-                        key=m.key,
-                        value=m.value,
-                        headers=headers,
-                        timestamp=m.timestamp,
-                        source_partition=source_partition,
-                        source_offset={"offset": m.offset + 1},
-                        partition=partition,
+                headers = m.headers
+                if headers:
+                    headers = tuple(headers)
+                    if came_from_target(headers):
+                        continue
+                    headers += extra
+                else:
+                    headers = extra
+                # positional (hot loop): topic, key, value, headers, timestamp, key_schema,
+                # value_schema, source_partition, source_offset, partition
+                append(
+                    record(
+                        remote,
+                        m.key,
+                        m.value,
+                        headers,
+                        m.timestamp,
+                        None,
+                        None,
+                        source_partition,
+                        {"offset": m.offset + 1},
+                        partition,
                     )
                 )
-                if track:
-                    self._handoff.handed(tp.topic, partition, m.offset)
+                handed.append(m.offset)
+            if self._tracking and handed:
+                self._handoff.handed_many(tp.topic, partition, handed)
             self._positions[tp] = messages[-1].offset + 1
         return out
 

@@ -215,6 +215,17 @@ class HandoffTracker:
         h.handed += 1
         h.last_upstream = upstream
 
+    def handed_many(self, topic: str, partition: int, upstream: list[int]) -> None:
+        """``handed`` for each offset of ``upstream`` (in order), without a per-record call."""
+        h = self._parts.get((topic, partition))
+        if h is None or not upstream:
+            return
+        step = max(1, self.lag_max)
+        first = (-h.handed) % step
+        h.samples.extend((upstream[j], h.handed + j) for j in range(first, len(upstream), step))
+        h.handed += len(upstream)
+        h.last_upstream = upstream[-1]
+
     def pending(self) -> list[tuple[str, int]]:
         """Partitions with records handed out since their last quiet moment."""
         return [tp for tp, h in self._parts.items() if h.handed]

@@ -126,3 +126,16 @@ def test_handoff_ignores_partitions_without_a_baseline() -> None:
     tracker = HandoffTracker()
     tracker.handed("t", 0, 1)
     assert tracker.pending() == [] and tracker.quiet("t", 0, 2, 1) == []
+
+
+def test_handed_many_matches_record_by_record() -> None:
+    one, many = HandoffTracker(lag_max=7), HandoffTracker(lag_max=7)
+    for t in (one, many):
+        t.baseline("t", 0, 10)
+    offsets = [o for o in range(100) if o % 5 != 3]  # gaps, as after compaction
+    for o in offsets:
+        one.handed("t", 0, o)
+    many.handed_many("t", 0, offsets[:13])
+    many.handed_many("t", 0, offsets[13:])
+    end = 10 + len(offsets)
+    assert one.quiet("t", 0, 100, end) == many.quiet("t", 0, 100, end)
