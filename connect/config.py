@@ -200,7 +200,7 @@ class WorkerConfig(BaseModel):
     )
     status_storage_partitions: int = Field(5, ge=1, alias="status.storage.partitions")
     session_timeout_ms: int = Field(10_000, ge=1, alias="session.timeout.ms")
-    heartbeat_interval_ms: int = Field(3_000, ge=1, alias="heartbeat.interval.ms")
+    heartbeat_interval_ms: int = Field(1_000, ge=1, alias="heartbeat.interval.ms")
     rebalance_timeout_ms: int = Field(60_000, ge=1, alias="rebalance.timeout.ms")
     scheduled_rebalance_max_delay_ms: int = Field(
         3_000, ge=0, alias="scheduled.rebalance.max.delay.ms"

@@ -125,6 +125,12 @@ class Worker(Service):
         finally:
             await admin.close()
 
+    async def refresh_offsets(self) -> None:
+        """Re-read shared offset stores (a task moving here resumes where it was)."""
+        for store in self._stores.values():
+            if isinstance(store, KafkaOffsetStore):
+                await store.refresh()
+
     async def on_stop(self) -> None:
         await asyncio.gather(*(self.stop_task(tid) for tid in list(self.tasks)))
         for name in list(self.connectors):

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from aiokafka import TopicPartition
 
 from connect.config import WorkerConfig, common, resolve_all
 from connect.herder.base import (
@@ -47,7 +46,6 @@ from connect.herder.offsets import (
 from connect.herder.statuslog import StatusKey, StatusLog
 from connect.herder.validate import config_infos
 from connect.offsets import KafkaOffsetStore
-from connect.offsets.kafka import read_to_end
 from connect.plugins import PluginRegistry
 from connect.secrets import mask
 from connect.status import State, Status, TargetState, TaskId
@@ -455,14 +453,7 @@ class ClusterHerder(Herder):
         The worker's stores load once at start; in a cluster a task that moved here
         must resume from the offsets its previous owner wrote.
         """
-        refresh = getattr(self.worker, "refresh_offsets", None)
-        if refresh is not None:  # once the Worker offers it
-            await refresh()
-            return
-        stores = getattr(self.worker, "_stores", {})
-        for store in list(stores.values()):
-            if isinstance(store, KafkaOffsetStore):
-                await refresh_store(store)
+        await self.worker.refresh_offsets()
 
     # ------------------------------------------------------------ helpers for callers
 
@@ -653,22 +644,3 @@ class ClusterHerder(Herder):
 
     async def validate(self, plugin: str, config: Mapping[str, Any]) -> dict[str, Any]:
         return config_infos(self.registry, plugin, config)
-
-
-async def refresh_store(store: KafkaOffsetStore) -> None:
-    """Bring a started ``KafkaOffsetStore`` up to the end of its topic."""
-    consumer = store.clients.consumer(enable_auto_commit=False, group_id=None)
-    await consumer.start()
-    try:
-        parts = consumer.partitions_for_topic(store.topic)
-        if not parts:
-            await consumer._client.force_metadata_update()
-            parts = consumer.partitions_for_topic(store.topic) or set()
-        records = await read_to_end(consumer, [TopicPartition(store.topic, p) for p in parts])
-    finally:
-        await consumer.stop()
-    latest: dict[str, Any] = {}
-    for msg in records:
-        if msg.key is not None:
-            latest[msg.key.decode()] = None if msg.value is None else json.loads(msg.value)
-    store._apply(latest)

@@ -66,11 +66,21 @@ class KafkaOffsetStore(OffsetStore):
             replication_factor=self.replication_factor,
             configs={"cleanup.policy": "compact"},
         )
+        await self.refresh()
+        log.info("offsets loaded", topic=self.topic, keys=len(self._data))
+        self._producer = self.clients.producer(acks="all", linger_ms=5)
+        await self._producer.start()
+
+    async def refresh(self) -> None:
+        """Read the topic from the beginning to its end again, last value per key wins.
+
+        In a cluster another worker may have run a task until now and written its offsets.
+        """
         consumer = self.clients.consumer(enable_auto_commit=False, group_id=None)
         try:
             await consumer.start()
             parts = consumer.partitions_for_topic(self.topic)
-            if parts is None:
+            if not parts:
                 await consumer._client.force_metadata_update()
                 parts = consumer.partitions_for_topic(self.topic) or set()
             records = await read_to_end(consumer, [TopicPartition(self.topic, p) for p in parts])
@@ -78,17 +88,16 @@ class KafkaOffsetStore(OffsetStore):
             raise translate(exc, f"cannot read offsets topic {self.topic}") from exc
         finally:
             await consumer.stop()
+        data: dict[str, dict[str, Any]] = {}
         for msg in records:
             if msg.key is None:
                 continue
             key = msg.key.decode()
             if msg.value is None:
-                self._data.pop(key, None)
+                data.pop(key, None)
             else:
-                self._data[key] = json.loads(msg.value)
-        log.info("offsets loaded", topic=self.topic, keys=len(self._data))
-        self._producer = self.clients.producer(acks="all", linger_ms=5)
-        await self._producer.start()
+                data[key] = json.loads(msg.value)
+        self._data = data
 
     async def on_stop(self) -> None:
         if self._producer:
