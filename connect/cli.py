@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -229,6 +230,23 @@ def demo(
     from connect.demo import demo as run
 
     sys.exit(run(records, output, bootstrap, target_bootstrap, s3_endpoint, mirror, s3))
+
+
+@app.command()
+def broker(
+    port: Annotated[int, typer.Option(help="Loopback port to listen on")] = 9092,
+    cluster_id: Annotated[str, typer.Option(help="Cluster id")] = "smart-connect-dev",
+) -> None:
+    """Run a local development Kafka broker (Tansu, in memory) until Ctrl-C."""
+    import signal as signals
+
+    from connect.demo import embedded_broker
+
+    with embedded_broker(cluster_id, port) as bootstrap:
+        err.print(f"Kafka-compatible broker (Tansu, in memory) at {bootstrap}; Ctrl-C stops it")
+        signals.signal(signals.SIGTERM, lambda *_: sys.exit(0))
+        with contextlib.suppress(KeyboardInterrupt):
+            signals.pause()
 
 
 @app.command()

