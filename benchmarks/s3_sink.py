@@ -92,11 +92,12 @@ async def _prepare(bootstrap: str, records: int, size: int, partitions: int) -> 
     )
     await producer.start()
     try:
-        futures = [
-            await producer.send(TOPIC, _value(i, size), partition=i % partitions)
-            for i in range(records)
-        ]
-        await asyncio.gather(*futures)
+        for chunk in range(0, records, 20_000):
+            futures = [
+                await producer.send(TOPIC, _value(i, size), partition=i % partitions)
+                for i in range(chunk, min(records, chunk + 20_000))
+            ]
+            await asyncio.gather(*futures)
     finally:
         await producer.stop()
 
@@ -219,7 +220,18 @@ def _case(args: dict[str, Any]) -> None:
     fn = CASES[args["case"]]
     records, size, partitions = args["records"], args["size"], args["partitions"]
     with fresh_broker() as bootstrap, moto_server() as endpoint:
-        asyncio.run(_prepare(bootstrap, records, size, partitions))
+        # filled from another process: the case's peak RSS is its own work only
+        prepare = {"bootstrap": bootstrap, "records": records, "size": size}
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.s3_sink",
+                "--prepare-json",
+                json.dumps({**prepare, "partitions": partitions}),
+            ],
+            check=True,
+        )
         options = args.get("options", {})
         elapsed = asyncio.run(fn(bootstrap, endpoint, records, size, **options))
     result = rates(records, size, elapsed)
@@ -238,7 +250,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="more or fewer records")
     parser.add_argument("--case-json")
+    parser.add_argument("--prepare-json")
     ns = parser.parse_args()
+    if ns.prepare_json:
+        p = json.loads(ns.prepare_json)
+        asyncio.run(_prepare(p["bootstrap"], p["records"], p["size"], p["partitions"]))
+        return
     if ns.case_json:
         _case(json.loads(ns.case_json))
         return

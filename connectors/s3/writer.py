@@ -31,7 +31,12 @@ from connect.api import ConnectError, DataError, SinkRecord, TopicPartition
 from connectors.s3 import layout
 from connectors.s3.config import S3SinkConfig
 from connectors.s3.formats import FileEncoder, Format
-from connectors.s3.partitioners import Partitioner, TimestampExtractor, align
+from connectors.s3.partitioners import (
+    DefaultPartitioner,
+    Partitioner,
+    TimestampExtractor,
+    align,
+)
 from connectors.s3.storage import S3Storage
 from connectors.s3.upload import BufferAccount, ObjectUpload
 
@@ -48,10 +53,21 @@ class OpenObject:
     upload: ObjectUpload
     end_offset: int = -1
     count: int = 0
+    # encoded records not yet handed to the upload: joined once per batch (or part)
+    chunks: list[bytes] = field(default_factory=list)
+    pending: int = 0
 
     @property
     def buffered(self) -> int:
-        return self.upload.buffered + self.encoder.held
+        return self.upload.buffered + self.encoder.held + self.pending
+
+    def hand_over(self) -> None:
+        """Pass the encoded bytes collected so far to the upload."""
+        if self.chunks:
+            data = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+            self.chunks = []
+            self.pending = 0
+            self.upload.write(data)
 
 
 @dataclass
@@ -103,6 +119,10 @@ class TopicPartitionWriter:
         self._gzip_level = config.compression_level if config.compression == "gzip" else None
         self._needs_time = config.needs_timestamp
         self._zone = ZoneInfo(config.timezone)
+        # the default partitioner's path is the same for every record of the partition
+        self._fixed_path = (
+            f"partition={tp.partition}" if isinstance(partitioner, DefaultPartitioner) else ""
+        )
         self._ignore_nulls = config.null_values == "ignore"
         self._fail_nulls = config.null_values == "fail"
 
@@ -134,51 +154,83 @@ class TopicPartitionWriter:
 
     async def write(self, records: list[SinkRecord]) -> None:
         """Take ``records`` (this partition's, in offset order); skips ones already taken."""
-        cfg = self.config
         self.harvest()
-        for record in records:
-            if self.next_offset is not None and record.offset < self.next_offset:
-                continue  # a batch redelivered after backpressure: already written
-            if record.value is None and record.raw_value is None:
-                if self._fail_nulls:
-                    raise DataError(
-                        f"record {record.topic}-{record.partition}@{record.offset} has a null "
-                        "value (behavior.on.null.values=fail)"
-                    )
-                if self._ignore_nulls:
-                    self.next_offset = record.offset + 1
-                    if not self.objects:
-                        self.commit_point = self.next_offset
+        flush_size = self.config.flush_size
+        rotate_ms = self.config.rotate_interval_ms
+        part_size = self.config.part_size
+        fixed_path = self._fixed_path
+        objects = self.objects
+        limit = self.account.limit
+        taken = 0
+        held = 0  # bytes in chunks, not yet counted by the buffer account
+        try:
+            for record in records:
+                offset = record.offset
+                if self.next_offset is not None and offset < self.next_offset:
+                    continue  # a batch redelivered after backpressure: already written
+                if record.value is None and record.raw_value is None and self._skip_null(record):
                     continue
-            ts = self.extractor(record) if self._needs_time else None
-            if (
-                ts is not None
-                and self.objects
-                and cfg.rotate_interval_ms > 0
-                and self.group_time is not None
-                and ts - self.group_time >= cfg.rotate_interval_ms
-            ):
-                await self.rotate("rotate.interval.ms")
-            encoded = self.partitioner.encode(record, ts)
-            obj = self.objects.get(encoded)
-            if obj is not None and not obj.encoder.accepts(record):
-                await self.rotate("schema change")
-                obj = None
-            if obj is None:
-                obj = self._open(record, encoded)
-            if not self.group_count:
-                self._start_group(record, ts)
-            data = obj.encoder.write(record)
-            obj.upload.write(data)
-            obj.end_offset = record.offset
-            obj.count += 1
-            self.next_offset = record.offset + 1
-            self.group_count += 1
-            self.stats.records += 1
-            if self.group_count >= cfg.flush_size:
-                await self.rotate("flush.size")
-            if self.account.over and self.relieve is not None:
-                await self.relieve()
+                ts = self.extractor(record) if self._needs_time else None
+                if (
+                    rotate_ms > 0
+                    and ts is not None
+                    and objects
+                    and self.group_time is not None
+                    and ts - self.group_time >= rotate_ms
+                ):
+                    await self.rotate("rotate.interval.ms")
+                    held = 0
+                encoded = fixed_path or self.partitioner.encode(record, ts)
+                obj = objects.get(encoded)
+                if obj is not None and not obj.encoder.accepts(record):
+                    await self.rotate("schema change")
+                    held = 0
+                    obj = None
+                if obj is None:
+                    obj = self._open(record, encoded)
+                if not self.group_count:
+                    self._start_group(record, ts)
+                data = obj.encoder.write(record)
+                if data:
+                    obj.chunks.append(data)
+                    obj.pending += len(data)
+                    held += len(data)
+                    if obj.pending >= part_size:
+                        held -= obj.pending
+                        obj.hand_over()
+                obj.end_offset = offset
+                obj.count += 1
+                self.next_offset = offset + 1
+                self.group_count += 1
+                taken += 1
+                if self.group_count >= flush_size:
+                    await self.rotate("flush.size")  # hands every chunk over
+                    held = 0
+                elif self.account.total + held > limit and self.relieve is not None:
+                    self._hand_over_all()
+                    held = 0
+                    await self.relieve()
+        finally:
+            self.stats.records += taken
+            self._hand_over_all()
+
+    def _hand_over_all(self) -> None:
+        for obj in self.objects.values():
+            obj.hand_over()
+
+    def _skip_null(self, record: SinkRecord) -> bool:
+        """``behavior.on.null.values``: True when a null-valued record is skipped."""
+        if self._fail_nulls:
+            raise DataError(
+                f"record {record.topic}-{record.partition}@{record.offset} has a null "
+                "value (behavior.on.null.values=fail)"
+            )
+        if not self._ignore_nulls:
+            return False
+        self.next_offset = record.offset + 1
+        if not self.objects and not self.completing:
+            self.commit_point = self.next_offset
+        return True
 
     def _start_group(self, record: SinkRecord, ts: int | None) -> None:
         self.group_start = record.offset
@@ -229,6 +281,8 @@ class TopicPartitionWriter:
             return
         objects = list(self.objects.values())
         self.objects.clear()
+        for obj in objects:
+            obj.hand_over()
         end = self.next_offset
         assert end is not None
         task = asyncio.ensure_future(self._complete_group(objects, end, reason))

@@ -233,7 +233,8 @@ async def test_failed_upload_commits_nothing_and_fails_the_task(
     for key in bucket.object_keys():
         bucket.client.delete_object(Bucket=bucket.name, Key=key)
     bucket.client.delete_bucket(Bucket=bucket.name)  # every later upload fails
-    await task.put([rec(2, 2), rec(3, 3), rec(4, 4)])
+    with pytest.raises(ConnectError, match="NoSuchBucket"):
+        await settled_put(task, [rec(2, 2), rec(3, 3), rec(4, 4)])
     with pytest.raises(ConnectError, match="NoSuchBucket"):
         await task.pre_commit({TP0: 5})
     with pytest.raises(ConnectError):
