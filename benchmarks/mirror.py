@@ -286,6 +286,7 @@ def log(message: str) -> None:
 
 
 async def run_size(size: int, records: int, latency_rate: int) -> dict[str, Any]:
+    records -= records % PARTITIONS  # the same count in every partition
     with fresh_broker("bench-a") as a, fresh_broker("bench-b") as b:
         await create_topic(a, TOPIC)
         await fill(a, records, size)
