@@ -68,7 +68,8 @@ class JsonConverter(Converter):
         if data is None:
             return None, None
         try:
-            doc = json.loads(data)
+            # decoding first skips json's encoding detection: measurably faster per record
+            doc = json.loads(data.decode("utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DataError(f"not valid JSON: {exc}") from exc
         if not self.schemas_enable:

@@ -223,42 +223,58 @@ class SinkRunner(TaskRunner):
     async def _deliver(self, batch: dict[KafkaTP, list[Any]]) -> None:
         records: list[SinkRecord] = []
         last: dict[TopicPartition, int] = {}
+        key_from, value_from = self.key_converter.from_bytes, self.value_converter.from_bytes
+        transforms = self.transforms is not None
         for ktp, messages in batch.items():
             tp = TopicPartition(ktp.topic, ktp.partition)
-            if tp not in self.assigned:
+            if tp not in self.assigned or not messages:
                 continue
+            topic, partition = ktp.topic, ktp.partition
             for msg in messages:
-                record = await self._convert(msg)
-                if record is not None:
+                # the hot loop: plain calls, a coroutine only for failures and transforms
+                record: SinkRecord | None
+                try:
+                    key, key_schema = key_from(topic, msg.key)
+                    value, value_schema = value_from(topic, msg.value)
+                except Exception:
+                    record = None
+                else:
+                    record = SinkRecord(
+                        topic,
+                        key,
+                        value,
+                        tuple(msg.headers or ()),
+                        msg.timestamp,
+                        key_schema,
+                        value_schema,
+                        partition,
+                        msg.offset,
+                        msg.key,
+                        msg.value,
+                    )
+                if record is None:
+                    record = await self._convert_slow(msg)
+                if transforms and record is not None:
                     record = await self.transform(record)
                 if record is not None:
                     records.append(record)
-            if messages:
-                last[tp] = messages[-1].offset + 1
+            last[tp] = messages[-1].offset + 1
         await self._put(records)
         self.records_put += len(records)
         self.consumed.update(last)
 
-    async def _convert(self, msg: Any) -> SinkRecord | None:
+    async def _convert_slow(self, msg: Any) -> SinkRecord | None:
+        """Conversion under retry and tolerance, after the fast path failed."""
         kc, vc, topic = self.key_converter, self.value_converter, msg.topic
-        headers = tuple((k, v) for k, v in msg.headers or ())
         base = SinkRecord(
             topic=topic,
             partition=msg.partition,
             offset=msg.offset,
-            headers=headers,
+            headers=tuple(msg.headers or ()),
             timestamp=msg.timestamp,
             raw_key=msg.key,
             raw_value=msg.value,
         )
-        try:
-            key, key_schema = kc.from_bytes(topic, msg.key)
-            value, value_schema = vc.from_bytes(topic, msg.value)
-            return base.with_(
-                key=key, value=value, key_schema=key_schema, value_schema=value_schema
-            )
-        except Exception:
-            pass  # the slow path below, outside this handler so traces stay clean
         k = await self.errors.run(
             Stage.KEY_CONVERTER, lambda: kc.from_bytes(topic, msg.key), base, executing=kc
         )
