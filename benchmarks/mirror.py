@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,14 @@ async def true_ends(bootstrap: str, topic: str) -> int:
         await consumer.stop()
 
 
+async def until(condition: Callable[[], Awaitable[Any]], interval: float) -> None:
+    """Poll ``condition`` until it is truthy (the state polled has no event to wait on)."""
+    while True:
+        if await condition():
+            return
+        await asyncio.sleep(interval)
+
+
 async def topic_exists(bootstrap: str, topic: str) -> bool:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -199,8 +208,13 @@ def start_worker(source: str, target: str, workdir: Path) -> subprocess.Popen[by
     )
 
 
-async def latency(source: str, target: str, rate: int, seconds: float) -> dict[str, Any]:
-    """Send ``rate`` records/s for ``seconds``; time each record until it is on the target."""
+async def latency(
+    source: str, target: str, rate: int, seconds: float, size: int = 100
+) -> dict[str, Any]:
+    """Send ``rate`` records/s for ``seconds``; time each record until it is on the target.
+
+    The first second is a warm-up (connections, metadata, first fetches) and not counted.
+    """
     consumer = AIOKafkaConsumer(
         bootstrap_servers=target, enable_auto_commit=False, fetch_max_wait_ms=5
     )
@@ -210,29 +224,36 @@ async def latency(source: str, target: str, rate: int, seconds: float) -> dict[s
     remote = [TopicPartition(f"a.{LATENCY_TOPIC}", p) for p in range(PARTITIONS)]
     consumer.assign(remote)
     await consumer.seek_to_beginning(*remote)
-    total = int(rate * seconds)
+    warmup = rate  # one second's worth
+    total = int(rate * seconds) + warmup
     lat: list[float] = []
+    received = 0
 
     async def send() -> None:
-        tick, per_tick = 0.01, max(1, int(rate * 0.01))
+        per_tick = max(1, rate // 100)
         started = time.perf_counter()
         sent = 0
         while sent < total:
             for _ in range(min(per_tick, total - sent)):
-                await producer.send(LATENCY_TOPIC, b"%f" % time.time(), partition=sent % PARTITIONS)
+                stamp = b"%d %f " % (sent, time.time())
+                await producer.send(
+                    LATENCY_TOPIC, stamp.ljust(size, b"x"), partition=sent % PARTITIONS
+                )
                 sent += 1
-            delay = started + (sent / rate) - time.perf_counter()
-            await asyncio.sleep(max(0.0, delay) if delay > 0 else 0)
+            await asyncio.sleep(max(0.0, started + sent / rate - time.perf_counter()))
         await producer.flush()
-        _ = tick
 
     sender = asyncio.create_task(send())
     deadline = time.monotonic() + seconds + 30
-    while len(lat) < total and time.monotonic() < deadline:
+    while received < total and time.monotonic() < deadline:
         batch = await consumer.getmany(timeout_ms=200, max_records=10_000)
         now = time.time()
         for msgs in batch.values():
-            lat.extend((now - float(m.value)) * 1000 for m in msgs)
+            received += len(msgs)
+            for m in msgs:
+                seq, stamp, _ = m.value.split(b" ", 2)
+                if int(seq) >= warmup:
+                    lat.append((now - float(stamp)) * 1000)
     await sender
     await producer.stop()
     await consumer.stop()
@@ -248,19 +269,15 @@ async def latency(source: str, target: str, rate: int, seconds: float) -> dict[s
     }
 
 
-async def smart_connect(
-    source: str, target: str, records: int, size: int, latency_rate: int
-) -> dict[str, Any]:
+async def smart_connect(source: str, target: str, records: int, size: int) -> dict[str, Any]:
     await create_topic(source, LATENCY_TOPIC)
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         proc = start_worker(source, target, Path(tmp))
         try:
             remote = f"a.{TOPIC}"
-            while not await topic_exists(target, remote):
-                await asyncio.sleep(0.02)
-            while await true_ends(target, remote) == 0:
-                await asyncio.sleep(0.01)
+            await until(lambda: topic_exists(target, remote), 0.02)
+            await until(lambda: true_ends(target, remote), 0.01)
             first = time.perf_counter()
             while (done := await true_ends(target, remote)) < records:
                 if proc.poll() is not None:
@@ -268,12 +285,10 @@ async def smart_connect(
                 await asyncio.sleep(0.05)
             finished = time.perf_counter()
             copy = rates(done, size, finished - first)
-            lat = await latency(source, target, latency_rate, 5.0)
             return {
                 **copy,
                 "first_record_s": round(first - started, 3),
                 "total_s_from_start": round(finished - started, 3),
-                "latency": lat,
                 "peak_rss_mb": peak_rss_of(proc.pid),
             }
         finally:
@@ -295,8 +310,21 @@ async def run_size(size: int, records: int, latency_rate: int) -> dict[str, Any]
         log(f"consume-only: {consume}")
         naive = await naive_mirror(a, b, records, size)
         log(f"naive mirror: {naive}")
-        mirror = await smart_connect(a, b, records, size, latency_rate)
+        mirror = await smart_connect(a, b, records, size)
         log(f"smart-connect: {mirror}")
+    # latency on fresh brokers: a broker holding the bulk data answers fetches slower
+    with fresh_broker("lat-a") as a, fresh_broker("lat-b") as b:
+        await create_topic(a, TOPIC)
+        await create_topic(a, LATENCY_TOPIC)
+        with tempfile.TemporaryDirectory() as tmp:
+            proc = start_worker(a, b, Path(tmp))
+            try:
+                await until(lambda: topic_exists(b, f"a.{LATENCY_TOPIC}"), 0.05)
+                mirror["latency"] = await latency(a, b, latency_rate, 5.0, size)
+            finally:
+                proc.kill()
+                proc.wait()
+        log(f"latency: {mirror['latency']}")
     return {
         "record_bytes": size,
         "records": records,

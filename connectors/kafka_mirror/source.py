@@ -188,7 +188,7 @@ class MirrorSourceTask(SourceTask):
         self._sync_producer = side.producer(linger_ms=50, acks="all")
         await self._sync_producer.start()
         self._target_consumer = self.target.consumer(
-            enable_auto_commit=False, max_partition_fetch_bytes=1024
+            enable_auto_commit=False, max_partition_fetch_bytes=1024, fetch_max_wait_ms=10
         )
         await self._target_consumer.start()
         self._tracking = True
