@@ -93,8 +93,7 @@ class SourceRunner(TaskRunner):
                 continue
             records = await self.errors.run(Stage.TASK_POLL, self.task.poll, executing=self.task)
             if records is not SKIP and records:
-                for record in records:
-                    await self._send(record)
+                await self._send_all(records)
                 await self._send_batches()
             elif not await self.sleep(IDLE_SLEEP):
                 break
@@ -102,46 +101,71 @@ class SourceRunner(TaskRunner):
                 await self.checkpoint()
                 next_flush = time.monotonic() + self.flush_interval
 
-    async def _send(self, original: SourceRecord) -> None:
-        key = partition_key(self.id.connector, original.source_partition)
-        record = await self.transform(original)
-        if record is None:
-            self._track(key, original.source_offset)
-            return
+    async def _send_all(self, records: list[SourceRecord]) -> None:
+        """Convert and hand every record to the producer, in one plain loop.
+
+        Coroutines are awaited only for transforms, failures, full batches and
+        unpinned records; the offset key of a source partition is computed once per poll.
+        """
+        keys: dict[int, str] = {}  # id(source_partition) -> key, valid while records live
+        connector, latest = self.id.connector, self._latest
+        key_to, value_to = self.key_converter.to_bytes, self.value_converter.to_bytes
+        transforms, batches = self.transforms is not None, self._batches
+        for original in records:
+            sp = original.source_partition
+            pkey = keys.get(id(sp))
+            if pkey is None:
+                pkey = keys[id(sp)] = partition_key(connector, sp)
+            record: SourceRecord | None = original
+            if transforms:
+                record = await self.transform(original)
+            if record is not None:
+                k: Any
+                v: Any
+                try:
+                    k = key_to(record.topic, record.key, record.key_schema)
+                    v = value_to(record.topic, record.value, record.value_schema)
+                except Exception:
+                    k = v = SKIP
+                if k is SKIP:
+                    k, v = await self._convert_slow(record)
+                if v is not SKIP:
+                    self._inflight += len(v or b"") + len(k or b"")
+                    self.records_sent += 1
+                    headers = list(record.headers)
+                    batch = batches.get((record.topic, record.partition))  # type: ignore[arg-type]
+                    if (
+                        batch is None
+                        or batch.append(key=k, value=v, timestamp=record.timestamp, headers=headers)
+                        is None
+                    ):
+                        await self._send(record, k, v, headers)
+            if original.source_offset is not None:
+                latest[pkey] = original.source_offset
+
+    async def _convert_slow(self, record: SourceRecord) -> tuple[Any, Any]:
+        """Conversion under retry and tolerance; ``SKIP`` in either place if tolerated."""
         kc, vc = self.key_converter, self.value_converter
-        k: Any
-        v: Any
-        try:
-            k = kc.to_bytes(record.topic, record.key, record.key_schema)
-            v = vc.to_bytes(record.topic, record.value, record.value_schema)
-            converted = True
-        except Exception:
-            converted = False
-        if not converted:
-            # slow path only on failure (outside the handler, so traces stay clean):
-            # retries, tolerance and counting
-            k = await self.errors.run(
-                Stage.KEY_CONVERTER,
-                lambda: kc.to_bytes(record.topic, record.key, record.key_schema),
-                record,
-                executing=kc,
-            )
-            if k is SKIP:
-                self._track(key, original.source_offset)
-                return
-            v = await self.errors.run(
-                Stage.VALUE_CONVERTER,
-                lambda: vc.to_bytes(record.topic, record.value, record.value_schema),
-                record,
-                executing=vc,
-            )
-            if v is SKIP:
-                self._track(key, original.source_offset)
-                return
-        headers = [(h, b"" if hv is None else hv) for h, hv in record.headers]
-        self._inflight += len(v or b"") + len(k or b"")
-        self.records_sent += 1
-        self._track(key, original.source_offset)
+        k = await self.errors.run(
+            Stage.KEY_CONVERTER,
+            lambda: kc.to_bytes(record.topic, record.key, record.key_schema),
+            record,
+            executing=kc,
+        )
+        if k is SKIP:
+            return SKIP, SKIP
+        v = await self.errors.run(
+            Stage.VALUE_CONVERTER,
+            lambda: vc.to_bytes(record.topic, record.value, record.value_schema),
+            record,
+            executing=vc,
+        )
+        return k, v
+
+    async def _send(
+        self, record: SourceRecord, k: bytes | None, v: bytes | None, headers: list[Any]
+    ) -> None:
+        """A record that did not fit an open batch, or has no pinned partition."""
         if record.partition is not None:
             await self._append(record.topic, record.partition, k, v, record.timestamp, headers)
             return
@@ -155,7 +179,7 @@ class SourceRunner(TaskRunner):
                     value=v,
                     key=k,
                     timestamp_ms=record.timestamp,
-                    headers=headers or None,
+                    headers=headers,
                 )
             except KafkaError as exc:
                 raise translate(exc, f"cannot send to {record.topic}") from exc
@@ -176,7 +200,7 @@ class SourceRunner(TaskRunner):
         key: bytes | None,
         value: bytes | None,
         timestamp: int | None,
-        headers: list[tuple[str, bytes]],
+        headers: list[Any],
     ) -> None:
         assert self.producer is not None
         slot = (topic, partition)
@@ -216,10 +240,6 @@ class SourceRunner(TaskRunner):
     async def _send_batches(self) -> None:
         for slot in list(self._batches):
             await self._send_batch(slot)
-
-    def _track(self, key: str, offset: Mapping[str, Any] | None) -> None:
-        if offset is not None:
-            self._latest[key] = offset
 
     async def checkpoint(self) -> None:
         """Await acks of everything sent so far, then store the newest offsets."""
