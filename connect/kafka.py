@@ -145,14 +145,20 @@ class KafkaClients:
         rest_c = {k: v for k, v in consumer.items() if not _is_connection_key(k)}
         return KafkaClients(connection, rest_p, rest_c, {})
 
-    def producer(self, **kwargs: Any) -> AIOKafkaProducer:
+    def producer(
+        self, defaults: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> AIOKafkaProducer:
+        """A producer: ``defaults`` < configured settings < ``kwargs`` (aiokafka names)."""
         settings = {**self.connection, **self._producer}
-        merged = {**to_aiokafka(settings), **kwargs}
+        merged = {**(defaults or {}), **to_aiokafka(settings), **kwargs}
         return AIOKafkaProducer(**merged)
 
-    def consumer(self, *topics: str, **kwargs: Any) -> AIOKafkaConsumer:
+    def consumer(
+        self, *topics: str, defaults: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> AIOKafkaConsumer:
+        """A consumer: ``defaults`` < configured settings < ``kwargs`` (aiokafka names)."""
         settings = {**self.connection, **self._consumer}
-        merged = {**to_aiokafka(settings), **kwargs}
+        merged = {**(defaults or {}), **to_aiokafka(settings), **kwargs}
         return AIOKafkaConsumer(*topics, **merged)
 
     def admin(self, **kwargs: Any) -> AIOKafkaAdminClient:

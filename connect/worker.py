@@ -63,6 +63,7 @@ class Worker(Service):
         self.statuses: dict[str | TaskId, Status] = {}
         self.listeners: list[StatusListener] = []
         self._stores: dict[str, OffsetStore] = {}
+        self._stores_lock = asyncio.Lock()
         self.kafka_cluster_id: str | None = None
 
     # ------------------------------------------------------------ status
@@ -91,8 +92,12 @@ class Worker(Service):
         """The offset store for a cluster (default: the worker's, or the file store)."""
         clients = clients or self.clients
         key = clients.bootstrap if clients is not self.clients else ""
-        if key in self._stores:
-            return self._stores[key]
+        async with self._stores_lock:  # tasks sharing a cluster share one store
+            if key not in self._stores:
+                self._stores[key] = await self._open_store(key, clients)
+        return self._stores[key]
+
+    async def _open_store(self, key: str, clients: KafkaClients) -> OffsetStore:
         store: OffsetStore
         if not key and self.config.offset_storage_file_filename:
             store = FileOffsetStore(self.config.offset_storage_file_filename)
@@ -104,7 +109,6 @@ class Worker(Service):
                 replication_factor=self.config.offset_storage_replication_factor,
             )
         await store.start()
-        self._stores[key] = store
         return store
 
     async def on_start(self) -> None:

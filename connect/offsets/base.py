@@ -54,9 +54,10 @@ class OffsetStore(Service):
         if not offsets:
             return
         await self._persist(connector, offsets)
-        self._apply(offsets)
+        self.apply(offsets)
 
-    def _apply(self, offsets: Mapping[str, Any]) -> None:
+    def apply(self, offsets: Mapping[str, Any]) -> None:
+        """Take offsets made durable elsewhere (e.g. in a transaction) into memory."""
         for key, value in offsets.items():
             if value is None:
                 self._data.pop(key, None)

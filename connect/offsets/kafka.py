@@ -22,10 +22,16 @@ log = structlog.get_logger(__name__)
 
 
 async def read_to_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> list[Any]:
-    """Every record of ``tps`` from the beginning up to their current end."""
+    """Every record of ``tps`` from the beginning up to their end as of this call.
+
+    The end of each partition is fixed once, at its first fetch: some brokers report a
+    low end offset, and the high watermark of a fetch is exact, but following it further
+    would chase writers that never stop.
+    """
     consumer.assign(tps)
     await consumer.seek_to_beginning(*tps)
     ends = await consumer.end_offsets(tps)
+    targets: dict[TopicPartition, int] = {}
     out: list[Any] = []
     pending = {tp for tp in tps if ends[tp] > 0}
     while pending:
@@ -33,12 +39,12 @@ async def read_to_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> 
         for msgs in batch.values():
             out.extend(msgs)
         for tp in list(pending):
-            # Some brokers report a low end offset; the high watermark of a fetch is exact.
-            end = max(ends[tp], consumer.highwater(tp) or 0)
-            if await consumer.position(tp) >= end:
+            highwater = consumer.highwater(tp)
+            if tp not in targets and highwater is not None:
+                targets[tp] = max(ends[tp], highwater)
+            if await consumer.position(tp) >= targets.get(tp, ends[tp]):
                 pending.discard(tp)
     return out
-
 
 class KafkaOffsetStore(OffsetStore):
     """A compacted topic keyed by ``[connector, partition]``."""
@@ -76,7 +82,10 @@ class KafkaOffsetStore(OffsetStore):
 
         In a cluster another worker may have run a task until now and written its offsets.
         """
-        consumer = self.clients.consumer(enable_auto_commit=False, group_id=None)
+        # read_committed: offsets written in an aborted transaction never count
+        consumer = self.clients.consumer(
+            enable_auto_commit=False, group_id=None, isolation_level="read_committed"
+        )
         try:
             await consumer.start()
             parts = consumer.partitions_for_topic(self.topic)
@@ -103,17 +112,21 @@ class KafkaOffsetStore(OffsetStore):
         if self._producer:
             await self._producer.stop()
 
+    @staticmethod
+    def serialize(offsets: Mapping[str, Any]) -> list[tuple[bytes, bytes | None]]:
+        """The topic records of ``offsets``: key bytes, JSON value (None deletes)."""
+        return [
+            (key.encode(), None if value is None else json.dumps(value).encode())
+            for key, value in offsets.items()
+        ]
+
     async def _persist(self, connector: str, offsets: Mapping[str, Any]) -> None:
         assert self._producer is not None, "store not started"
         async with self._lock:
             try:
                 futures = [
-                    await self._producer.send(
-                        self.topic,
-                        key=key.encode(),
-                        value=None if value is None else json.dumps(value).encode(),
-                    )
-                    for key, value in offsets.items()
+                    await self._producer.send(self.topic, key=key, value=value)
+                    for key, value in self.serialize(offsets)
                 ]
                 await asyncio.gather(*futures)
             except KafkaError as exc:

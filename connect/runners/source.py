@@ -18,10 +18,17 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from connect.api import ConnectError, DataError, SourceRecord, SourceTask, SourceTaskContext
+from connect.api import (
+    ConfigError,
+    ConnectError,
+    DataError,
+    SourceRecord,
+    SourceTask,
+    SourceTaskContext,
+)
 from connect.errors import SKIP, Stage
 from connect.kafka import translate
-from connect.offsets import partition_key
+from connect.offsets import KafkaOffsetStore, partition_key
 from connect.runners.base import RunnerContext, TaskRunner
 
 log = structlog.get_logger(__name__)
@@ -64,13 +71,32 @@ class SourceRunner(TaskRunner):
         # and sent whole: far cheaper per record than send()
         self._batches: dict[tuple[str, int], Any] = {}
         self.records_sent = 0
+        # exactly.once.support: each poll's records and the offsets after them are written
+        # in one Kafka transaction, with the offsets topic on the same cluster
+        self.exactly_once = str(ctx.config.get("exactly.once.support", "disabled")).lower() in (
+            "enabled",
+            "required",
+        )
 
     async def run(self) -> None:
+        forced: dict[str, Any] = {"acks": "all"}
+        if self.exactly_once:
+            forced.update(
+                enable_idempotence=True,
+                transactional_id=f"connect-{self.id.connector}-{self.id.task}",
+            )
+            if not isinstance(self.ctx.offsets, KafkaOffsetStore):
+                raise ConfigError(
+                    "needs source offsets in Kafka (not offset.storage.file.filename)",
+                    key="exactly.once.support",
+                )
         self.producer = self.ctx.clients.producer(
-            acks="all",
-            linger_ms=5,
-            max_batch_size=512 * 1024,
-            max_request_size=8 * 1024 * 1024,
+            defaults={
+                "linger_ms": 5,
+                "max_batch_size": 512 * 1024,
+                "max_request_size": 8 * 1024 * 1024,
+            },
+            **forced,
         )
         try:
             await self.producer.start()
@@ -92,7 +118,9 @@ class SourceRunner(TaskRunner):
                 await self.wait_running()
                 continue
             records = await self.errors.run(Stage.TASK_POLL, self.task.poll, executing=self.task)
-            if records is not SKIP and records:
+            if records is not SKIP and records and self.exactly_once:
+                await self._transaction(records)
+            elif records is not SKIP and records:
                 await self._send_all(records)
                 await self._send_batches()
             elif not await self.sleep(IDLE_SLEEP):
@@ -142,6 +170,24 @@ class SourceRunner(TaskRunner):
                         await self._send(record, k, v, headers)
             if original.source_offset is not None:
                 latest[pkey] = original.source_offset
+
+    async def _transaction(self, records: list[SourceRecord]) -> None:
+        """Records and the offsets after them, committed together or not at all."""
+        producer, store = self.producer, self.ctx.offsets
+        assert producer is not None and isinstance(store, KafkaOffsetStore)
+        try:
+            async with producer.transaction():
+                await self._send_all(records)
+                await self._send_batches()
+                latest, self._latest = self._latest, {}
+                for key, value in store.serialize(latest):
+                    await producer.send(store.topic, key=key, value=value)
+        except KafkaError as exc:
+            raise translate(exc, "transaction aborted") from exc
+        # commit_transaction flushed every send: all of them are acknowledged
+        self._pending, self._inflight = [], 0
+        store.apply(latest)
+        await self.task.commit()
 
     async def _convert_slow(self, record: SourceRecord) -> tuple[Any, Any]:
         """Conversion under retry and tolerance; ``SKIP`` in either place if tolerated."""

@@ -46,6 +46,9 @@ class MirrorHeartbeatConnector(SourceConnector):
     async def start(self, config: Mapping[str, Any]) -> None:
         self.config = dict(config)
         self.settings = MirrorHeartbeatConfig.model_validate(self.config)
+        # created here, before any task runs, so mirrors started after this connector
+        # find the topic on their first listing
+        await create_heartbeats_topic(self.settings)
 
     def task_class(self) -> type[SourceTask]:
         return MirrorHeartbeatTask
@@ -62,6 +65,24 @@ class MirrorHeartbeatConnector(SourceConnector):
         return out
 
 
+async def create_heartbeats_topic(cfg: MirrorHeartbeatConfig) -> None:
+    """Create the heartbeats topic on the source cluster unless it exists."""
+    admin = cfg.cluster().admin()
+    try:
+        await admin.start()
+        await ensure_topic(
+            admin,
+            HEARTBEATS_TOPIC,
+            partitions=1,
+            replication_factor=cfg.replication_factor,
+            configs={"cleanup.policy": "compact"},
+        )
+    except KafkaError as exc:
+        raise translate(exc, "cannot create the heartbeats topic") from exc
+    finally:
+        await admin.close()
+
+
 class MirrorHeartbeatTask(SourceTask):
     """Returns one heartbeat record per ``emit.heartbeats.interval.seconds``."""
 
@@ -74,20 +95,7 @@ class MirrorHeartbeatTask(SourceTask):
             raise ConfigError(str(exc)) from exc
         self._key = heartbeat_key(self.cfg.source_alias, self.cfg.target_alias)
         self._next = 0.0
-        admin = self.cfg.cluster().admin()
-        try:
-            await admin.start()
-            await ensure_topic(
-                admin,
-                HEARTBEATS_TOPIC,
-                partitions=1,
-                replication_factor=self.cfg.replication_factor,
-                configs={"cleanup.policy": "compact"},
-            )
-        except KafkaError as exc:
-            raise translate(exc, "cannot create the heartbeats topic") from exc
-        finally:
-            await admin.close()
+        await create_heartbeats_topic(self.cfg)
 
     async def stop(self) -> None:
         pass

@@ -73,7 +73,9 @@ async def test_huawei_two_way_task_json_runs(
         "emit.heartbeats.interval.seconds": 0.2,
         "heartbeats.topic.replication.factor": 1,
     }
-    tasks = [{"name": name, "config": config}, {"name": f"hb-{unique}", "config": heartbeat}]
+    # the heartbeat connector first: it creates the heartbeats topic as it starts, so the
+    # mirror finds it on its first topic listing
+    tasks = [{"name": f"hb-{unique}", "config": heartbeat}, {"name": name, "config": config}]
     async with StandaloneHerder.running(worker_config(a), tasks):
         # pull: dc2 → dc1 under the peer's alias; push: dc1 → dc2 under the current one
         from_peer = await mirrored(a, f"dc2.{topic}", N)
