@@ -18,6 +18,7 @@ from connect.api.errors import (
 from connect.api.records import (
     ConnectRecord,
     Header,
+    RawRecordBatch,
     SinkRecord,
     SourceRecord,
     TopicPartition,
@@ -37,6 +38,7 @@ __all__ = [
     "DataError",
     "Header",
     "Predicate",
+    "RawRecordBatch",
     "RetriableError",
     "SinkConnector",
     "SinkRecord",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Self
 
@@ -75,3 +75,45 @@ class SinkRecord(ConnectRecord):
     def topic_partition(self) -> TopicPartition:
         """The topic partition this record was read from."""
         return TopicPartition(self.topic, self.partition)
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecordBatch:
+    """Records already in bytes for ONE Kafka topic partition, from a source task.
+
+    ``records`` holds objects with attributes ``key``, ``value`` (bytes or ``None``),
+    ``timestamp`` (ms or ``None``) and ``headers`` (a sequence of ``(str, bytes | None)``);
+    aiokafka's ``ConsumerRecord`` qualifies, so a task can hand over the lists it read
+    without copying them. ``source_offset`` is the position *after* the last record in
+    ``source_partition`` (stored once Kafka acknowledged them all); it may advance past
+    records the task chose not to pass on, and ``records`` may then be empty.
+
+    When the task's ``key.converter`` and ``value.converter`` are both ``bytes`` and it has
+    no transforms, the runtime appends the records to its producer batches as they are.
+    Otherwise it expands them into ``SourceRecord``s (same semantics, slower), so
+    transforms and other converters still apply.
+    """
+
+    topic: str
+    partition: int
+    records: Sequence[Any]
+    source_partition: Mapping[str, Any]
+    source_offset: Mapping[str, Any] | None = None
+
+    def source_records(self) -> list[SourceRecord]:
+        """The same records as ``SourceRecord``s; only the last carries ``source_offset``."""
+        out = [
+            SourceRecord(
+                self.topic,
+                r.key,
+                r.value,
+                tuple(r.headers or ()),
+                r.timestamp,
+                source_partition=self.source_partition,
+                partition=self.partition,
+            )
+            for r in self.records
+        ]
+        if out:
+            out[-1] = out[-1].with_(source_offset=self.source_offset)
+        return out

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from connect.api.context import SinkTaskContext, SourceTaskContext
-from connect.api.records import SinkRecord, SourceRecord, TopicPartition
+from connect.api.records import RawRecordBatch, SinkRecord, SourceRecord, TopicPartition
 
 
 class Task(ABC):
@@ -40,8 +40,12 @@ class SourceTask(Task):
         self.context = context
 
     @abstractmethod
-    async def poll(self) -> list[SourceRecord]:
-        """The next records, or ``[]`` when idle."""
+    async def poll(self) -> Sequence[SourceRecord | RawRecordBatch]:
+        """The next records, or ``[]`` when idle.
+
+        The list may mix ``SourceRecord``s and ``RawRecordBatch``es (records already in
+        bytes for one topic partition, the cheapest way to hand over many of them).
+        """
 
     async def commit(self) -> None:
         """Called after offsets were stored; e.g. to acknowledge upstream."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -22,10 +22,12 @@ from connect.api import (
     ConfigError,
     ConnectError,
     DataError,
+    RawRecordBatch,
     SourceRecord,
     SourceTask,
     SourceTaskContext,
 )
+from connect.converters.simple import BytesConverter
 from connect.errors import SKIP, Stage
 from connect.kafka import translate
 from connect.offsets import KafkaOffsetStore, partition_key
@@ -34,6 +36,7 @@ from connect.runners.base import RunnerContext, TaskRunner
 log = structlog.get_logger(__name__)
 
 IDLE_SLEEP = 0.05
+_NO_HEADERS: list[Any] = []  # aiokafka's batch builder wants a list; it never changes it
 
 
 class _Context(SourceTaskContext):
@@ -71,6 +74,13 @@ class SourceRunner(TaskRunner):
         # and sent whole: far cheaper per record than send()
         self._batches: dict[tuple[str, int], Any] = {}
         self.records_sent = 0
+        # RawRecordBatch records go into producer batches as they are only when nothing
+        # would change them on the way
+        self._raw_direct = (
+            self.transforms is None
+            and isinstance(self.key_converter, BytesConverter)
+            and isinstance(self.value_converter, BytesConverter)
+        )
         # exactly.once.support: each poll's records and the offsets after them are written
         # in one Kafka transaction, with the offsets topic on the same cluster
         self.exactly_once = str(ctx.config.get("exactly.once.support", "disabled")).lower() in (
@@ -129,7 +139,7 @@ class SourceRunner(TaskRunner):
                 await self.checkpoint()
                 next_flush = time.monotonic() + self.flush_interval
 
-    async def _send_all(self, records: list[SourceRecord]) -> None:
+    async def _send_all(self, records: Sequence[SourceRecord | RawRecordBatch]) -> None:
         """Convert and hand every record to the producer, in one plain loop.
 
         Coroutines are awaited only for transforms, failures, full batches and
@@ -140,6 +150,9 @@ class SourceRunner(TaskRunner):
         key_to, value_to = self.key_converter.to_bytes, self.value_converter.to_bytes
         transforms, batches = self.transforms is not None, self._batches
         for original in records:
+            if isinstance(original, RawRecordBatch):
+                await self._send_raw(original)
+                continue
             sp = original.source_partition
             pkey = keys.get(id(sp))
             if pkey is None:
@@ -171,7 +184,39 @@ class SourceRunner(TaskRunner):
             if original.source_offset is not None:
                 latest[pkey] = original.source_offset
 
-    async def _transaction(self, records: list[SourceRecord]) -> None:
+    async def _send_raw(self, raw: RawRecordBatch) -> None:
+        """Append records already in bytes to the open batch of their partition.
+
+        Without bytes converters on both sides, or with transforms, they are expanded
+        into ``SourceRecord``s and take the general path.
+        """
+        if not self._raw_direct:
+            await self._send_all(raw.source_records())
+        elif raw.records:
+            producer = self.producer
+            assert producer is not None
+            topic, partition = raw.topic, raw.partition
+            slot = (topic, partition)
+            batch = self._batches.get(slot)
+            if batch is None:
+                batch = self._batches[slot] = producer.create_batch()
+            start = batch.size()
+            no_headers = _NO_HEADERS
+            for r in raw.records:
+                headers = r.headers
+                headers = list(headers) if headers else no_headers
+                key, value, timestamp = r.key, r.value, r.timestamp
+                if batch.append(key=key, value=value, timestamp=timestamp, headers=headers) is None:
+                    self._inflight += batch.size() - start
+                    await self._append(topic, partition, key, value, timestamp, headers)
+                    batch = self._batches[slot]
+                    start = 0
+            self._inflight += batch.size() - start
+            self.records_sent += len(raw.records)
+        if raw.source_offset is not None:
+            self._latest[partition_key(self.id.connector, raw.source_partition)] = raw.source_offset
+
+    async def _transaction(self, records: Sequence[SourceRecord | RawRecordBatch]) -> None:
         """Records and the offsets after them, committed together or not at all."""
         producer, store = self.producer, self.ctx.offsets
         assert producer is not None and isinstance(store, KafkaOffsetStore)

@@ -26,6 +26,7 @@ from pydantic import Field, model_validator
 
 from connect.api import (
     ConfigError,
+    RawRecordBatch,
     SourceConnector,
     SourceRecord,
     SourceTask,
@@ -300,7 +301,7 @@ class ReplicatorTask(SourceTask):
                 await self.mirror.stop()
                 raise
 
-    async def poll(self) -> list[SourceRecord]:
+    async def poll(self) -> list[SourceRecord | RawRecordBatch]:
         records = await self.mirror.poll()
         if self.checkpoint is not None:
             records += await self.checkpoint.poll()

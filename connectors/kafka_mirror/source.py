@@ -22,7 +22,7 @@ import structlog
 from aiokafka import TopicPartition as KafkaTP
 from aiokafka.errors import KafkaError
 
-from connect.api import ConfigError, SourceConnector, SourceRecord, SourceTask
+from connect.api import ConfigError, RawRecordBatch, SourceConnector, SourceRecord, SourceTask
 from connectors.kafka_mirror.assignment import owns
 from connectors.kafka_mirror.clients import Cluster, translate
 from connectors.kafka_mirror.config import (
@@ -292,7 +292,7 @@ class MirrorSourceTask(SourceTask):
 
     # ------------------------------------------------------------ records
 
-    async def poll(self) -> list[SourceRecord]:
+    async def poll(self) -> list[SourceRecord | RawRecordBatch]:
         if self.cfg.refresh_topics_enabled and time.monotonic() >= self._next_refresh:
             try:
                 await self.refresh()
@@ -307,10 +307,42 @@ class MirrorSourceTask(SourceTask):
             )
         except KafkaError as exc:
             raise translate(exc, "cannot read the source cluster") from exc
-        out: list[SourceRecord] = []
+        if self.cfg.provenance_header:
+            return self._with_provenance(batches)
+        out: list[SourceRecord | RawRecordBatch] = []
+        came_from_target = self._came_from_target
+        tracking = self._tracking
+        for tp, messages in batches.items():
+            if not messages:
+                continue
+            records = messages
+            if any(m.headers for m in messages):
+                # only a record with headers can carry the target's provenance header
+                records = [m for m in messages if not m.headers or not came_from_target(m.headers)]
+            partition = tp.partition
+            last = messages[-1].offset
+            out.append(
+                RawRecordBatch(
+                    self._remote[tp.topic],
+                    partition,
+                    records,
+                    self._partitions[tp],
+                    {"offset": last + 1},
+                )
+            )
+            if tracking and records:
+                self._handoff.handed_many(tp.topic, partition, [m.offset for m in records])
+            self._positions[tp] = last + 1
+        return out
+
+    def _with_provenance(
+        self, batches: Mapping[KafkaTP, list[Any]]
+    ) -> list[SourceRecord | RawRecordBatch]:
+        """Records with the provenance header added, one ``SourceRecord`` each."""
+        out: list[SourceRecord | RawRecordBatch] = []
         append = out.append
         record = SourceRecord
-        extra = (self._provenance,) if self.cfg.provenance_header else ()
+        extra = (self._provenance,)
         came_from_target = self._came_from_target
         for tp, messages in batches.items():
             if not messages:

@@ -17,6 +17,7 @@ PINNED = {
     "DataError",
     "Header",
     "Predicate",
+    "RawRecordBatch",
     "RetriableError",
     "SinkConnector",
     "SinkRecord",
