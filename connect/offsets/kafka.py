@@ -28,9 +28,10 @@ async def read_to_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> 
     low end offset, and the high watermark of a fetch is exact, but following it further
     would chase writers that never stop.
     """
+    # ends first: asked after a seek_to_beginning, aiokafka answers only ~0.5 s later
+    ends = await consumer.end_offsets(tps) if tps else {}
     consumer.assign(tps)
     await consumer.seek_to_beginning(*tps)
-    ends = await consumer.end_offsets(tps)
     targets: dict[TopicPartition, int] = {}
     out: list[Any] = []
     pending = {tp for tp in tps if ends[tp] > 0}
@@ -45,6 +46,7 @@ async def read_to_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> 
             if await consumer.position(tp) >= targets.get(tp, ends[tp]):
                 pending.discard(tp)
     return out
+
 
 class KafkaOffsetStore(OffsetStore):
     """A compacted topic keyed by ``[connector, partition]``."""
