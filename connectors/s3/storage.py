@@ -14,9 +14,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-import boto3
 import structlog
-from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -24,12 +22,6 @@ from botocore.exceptions import (
     NoCredentialsError,
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
-from tenacity import (
-    AsyncRetrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
 from connect.api import ConfigError, ConnectError, RetriableError
 from connectors.s3.config import S3SinkConfig
@@ -81,6 +73,10 @@ def translate(exc: BaseException, what: str) -> ConnectError:
 
 def make_client(config: S3SinkConfig) -> Any:
     """A boto3 S3 client for ``config`` (blocking to build: call it off the loop)."""
+    # imported here: boto3 takes ~0.2 s to import, a cost every worker start would pay
+    import boto3
+    from botocore.config import Config
+
     secret = config.secret_access_key.get_secret_value() if config.secret_access_key else None
     return boto3.session.Session().client(
         "s3",
@@ -153,6 +149,13 @@ class S3Storage:
             raise ConnectError(f"cannot use {self.where()}: {exc}") from exc
 
     async def _call(self, what: str, fn: Callable[..., T], **kwargs: Any) -> T:
+        from tenacity import (
+            AsyncRetrying,
+            retry_if_exception,
+            stop_after_attempt,
+            wait_exponential_jitter,
+        )
+
         backoff = max(self.config.retry_backoff_ms, 1) / 1000
         retrying = AsyncRetrying(
             retry=retry_if_exception(lambda e: isinstance(e, ConnectError) and e.retriable),
