@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping
+from json.decoder import JSONDecoder
 from typing import Any
 
 from connect import __version__
@@ -32,6 +34,24 @@ def infer_schema(value: Any) -> dict[str, Any]:
         fields = [{"field": k, **infer_schema(v)} for k, v in value.items()]
         return {"type": "struct", "fields": fields, "optional": False}
     raise DataError(f"cannot describe a {type(value).__name__} as JSON")
+
+
+# the C scanner json.loads uses, and the whitespace it allows after a document
+_scan: Any = JSONDecoder().scan_once  # type: ignore[attr-defined]
+_whitespace = re.compile(r"[ \t\n\r]*").match
+
+
+def _loads(text: str) -> Any:
+    """``json.loads(text)`` without its per-call overhead in the common case (a document
+    starting at the first character); anything else goes through ``json.loads``, which
+    gives the usual errors."""
+    try:
+        doc, end = _scan(text, 0)
+    except StopIteration:
+        return json.loads(text)
+    if end != len(text) and _whitespace(text, end).end() != len(text):  # type: ignore[union-attr]
+        return json.loads(text)  # trailing data: raises "Extra data"
+    return doc
 
 
 def _default(obj: Any) -> Any:
@@ -69,7 +89,7 @@ class JsonConverter(Converter):
             return None, None
         try:
             # decoding first skips json's encoding detection: measurably faster per record
-            doc = json.loads(data.decode("utf-8"))
+            doc = _loads(data.decode("utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DataError(f"not valid JSON: {exc}") from exc
         if not self.schemas_enable:

@@ -89,10 +89,17 @@ class Format(ABC):
     """A ``format.class``: names the extension and makes encoders."""
 
     extension: str
+    # True when records encode independently of each other and of the object (one line
+    # each): then ``encode_many`` may encode a run of records at once
+    stateless_lines = False
 
     @abstractmethod
     def encoder(self, record: SinkRecord) -> FileEncoder:
         """An encoder for an object whose first record is ``record``."""
+
+    def encode_many(self, records: list[SinkRecord]) -> bytes:
+        """The bytes of ``records``, as their encoders would write them one by one."""
+        raise NotImplementedError(f"{type(self).__name__} encodes record by record")
 
 
 # ---------------------------------------------------------------- JSON lines
@@ -113,6 +120,7 @@ class JsonFormat(Format):
     """One JSON document per line: the record value, or its envelope."""
 
     extension = "json"
+    stateless_lines = True
 
     def __init__(self, config: S3SinkConfig, *, raw_json_values: bool = False) -> None:
         self.envelope = config.envelope
@@ -135,6 +143,18 @@ class JsonFormat(Format):
                 f"record {record.topic}-{record.partition}@{record.offset}: cannot write as "
                 f"JSON: {exc}"
             ) from exc
+
+    def encode_many(self, records: list[SinkRecord]) -> bytes:
+        if self.raw_json_values:
+            raws = [r.raw_value for r in records]
+            if None not in raws:
+                raws.append(b"")  # the last line's newline
+                data = b"\n".join(raws)  # type: ignore[arg-type]  # None was ruled out
+                # one document per line: no value holds a line break of its own
+                if data.count(b"\n") == len(records) and b"\r" not in data:
+                    return data
+        line = self.line
+        return b"".join([line(r) for r in records])
 
     def encoder(self, record: SinkRecord) -> FileEncoder:
         return _JsonEncoder(self)
@@ -161,11 +181,7 @@ class _BytesEncoder(FileEncoder):
         self.fmt = fmt
 
     def write(self, record: SinkRecord) -> bytes:
-        value = record.raw_value if record.raw_value is not None else as_bytes(record.value)
-        if self.fmt.store_keys:
-            key = record.raw_key if record.raw_key is not None else as_bytes(record.key)
-            return key + self.fmt.key_separator + value + self.fmt.separator
-        return value + self.fmt.separator
+        return self.fmt.line(record)
 
     def finish(self) -> bytes:
         return b""
@@ -179,6 +195,19 @@ class BytesFormat(Format):
         self.key_separator = config.bytes_key_separator.encode("utf-8")
         self.store_keys = config.store_keys
         self.extension = config.bytes_extension.lstrip(".") or "bin"
+
+    stateless_lines = True
+
+    def line(self, record: SinkRecord) -> bytes:
+        value = record.raw_value if record.raw_value is not None else as_bytes(record.value)
+        if self.store_keys:
+            key = record.raw_key if record.raw_key is not None else as_bytes(record.key)
+            return key + self.key_separator + value + self.separator
+        return value + self.separator
+
+    def encode_many(self, records: list[SinkRecord]) -> bytes:
+        line = self.line
+        return b"".join([line(r) for r in records])
 
     def encoder(self, record: SinkRecord) -> FileEncoder:
         return _BytesEncoder(self)

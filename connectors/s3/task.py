@@ -23,7 +23,10 @@ _JSON_CONVERTERS = {"json", "jsonconverter", "org.apache.kafka.connect.json.json
 
 
 def _schemaless_json_values(config: Mapping[str, Any]) -> bool:
-    """Whether values come through a JSON converter without the schema envelope."""
+    """Whether values come through a JSON converter without the schema envelope and no
+    transform can change them: then a record's raw bytes are its JSON text."""
+    if str(config.get("transforms") or "").strip():
+        return False
     converter = str(config.get("value.converter") or "").strip().lower()
     enabled = config.get("value.converter.schemas.enable", True)
     if isinstance(enabled, str):

@@ -68,7 +68,9 @@ class ObjectUpload:
             if gzip_level is not None
             else None
         )
-        self._buffer = bytearray()
+        # bytes not yet shipped, as handed over: joined once per part (one copy)
+        self._chunks: list[bytes] = []
+        self._unsent = 0
         self._upload_id: asyncio.Task[str] | None = None
         self._parts: list[asyncio.Task[str]] = []
         self._in_flight = 0
@@ -78,7 +80,7 @@ class ObjectUpload:
     @property
     def buffered(self) -> int:
         """Bytes in memory for this object: the unsent buffer plus parts in flight."""
-        return len(self._buffer) + self._in_flight
+        return self._unsent + self._in_flight
 
     def write(self, data: bytes) -> None:
         """Append ``data``; ships a part in the background when one is full."""
@@ -88,15 +90,36 @@ class ObjectUpload:
             data = self._gzip.compress(data)
             if not data:
                 return
-        self._buffer += data
+        self._chunks.append(data)
+        self._unsent += len(data)
         self.size += len(data)
         self.account.add(len(data))
-        if len(self._buffer) >= self.part_size:
+        if self._unsent >= self.part_size:
             self._ship()
 
+    def write_many(self, chunks: list[bytes]) -> None:
+        """``write`` each chunk; uncompressed ones are kept as they are (joined once per
+        part), compressed ones are joined first so zlib sees fewer, larger inputs."""
+        if self._gzip is not None or len(chunks) == 1:
+            self.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+            return
+        size = sum(map(len, chunks))
+        if not size:
+            return
+        self._chunks.extend(chunks)
+        self._unsent += size
+        self.size += size
+        self.account.add(size)
+        if self._unsent >= self.part_size:
+            self._ship()
+
+    def _take(self) -> bytes:
+        """The unsent bytes as one body (their account is released by the caller)."""
+        chunks, self._chunks, self._unsent = self._chunks, [], 0
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
     def _ship(self) -> None:
-        body = bytes(self._buffer)
-        self._buffer = bytearray()
+        body = self._take()
         if self._upload_id is None:
             self._upload_id = asyncio.ensure_future(
                 self.storage.create_multipart(self.key, self.metadata)
@@ -128,16 +151,20 @@ class ObjectUpload:
         """Make the object visible; ``metadata`` is added when it goes up in one request."""
         if self._gzip is not None:
             tail = self._gzip.flush()
-            self._buffer += tail
-            self.size += len(tail)
-            self.account.add(len(tail))
             self._gzip = None
+            if tail:
+                self._chunks.append(tail)
+                self._unsent += len(tail)
+                self.size += len(tail)
+                self.account.add(len(tail))
         try:
             if self._upload_id is None:
-                body = bytes(self._buffer)
+                unsent = self._unsent
+                body = self._take()
+                self._chunks, self._unsent = [body], unsent  # held (and counted) until sent
                 await self.storage.put_object(self.key, body, {**self.metadata, **(metadata or {})})
             else:
-                if self._buffer:
+                if self._unsent:
                     self._ship()
                 etags = list(await asyncio.gather(*self._parts))
                 upload_id = await self._upload_id
@@ -149,8 +176,8 @@ class ObjectUpload:
         self.done = True
 
     def _release_buffer(self) -> None:
-        self.account.release(len(self._buffer))
-        self._buffer = bytearray()
+        self.account.release(self._unsent)
+        self._chunks, self._unsent = [], 0
 
     def abort_soon(self) -> None:
         """``abort`` in the background (from code that cannot wait)."""

@@ -42,6 +42,8 @@ from connectors.s3.upload import BufferAccount, ObjectUpload
 
 log = structlog.get_logger(__name__)
 
+_RUN = 1024  # records encoded at once on the fast path
+
 
 @dataclass
 class OpenObject:
@@ -64,10 +66,8 @@ class OpenObject:
     def hand_over(self) -> None:
         """Pass the encoded bytes collected so far to the upload."""
         if self.chunks:
-            data = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
-            self.chunks = []
-            self.pending = 0
-            self.upload.write(data)
+            chunks, self.chunks, self.pending = self.chunks, [], 0
+            self.upload.write_many(chunks)
 
 
 @dataclass
@@ -124,6 +124,8 @@ class TopicPartitionWriter:
             f"partition={tp.partition}" if isinstance(partitioner, DefaultPartitioner) else ""
         )
         self._ignore_nulls = config.null_values == "ignore"
+        # records encode in runs when nothing is decided per record but nulls
+        self._runs = bool(self._fixed_path) and fmt.stateless_lines and not self._needs_time
         self._fail_nulls = config.null_values == "fail"
 
     # ------------------------------------------------------------ state
@@ -155,6 +157,68 @@ class TopicPartitionWriter:
     async def write(self, records: list[SinkRecord]) -> None:
         """Take ``records`` (this partition's, in offset order); skips ones already taken."""
         self.harvest()
+        if self._runs:
+            await self._write_runs(records)
+        else:
+            await self._write_each(records)
+
+    async def _write_runs(self, records: list[SinkRecord]) -> None:
+        """The fast path for line formats into one path: runs of records are encoded at
+        once. Every decision of ``_write_each`` is kept, taken per run instead of per
+        record: a run never crosses ``flush.size``, and the buffer is checked after each
+        run (a run is at most ``_RUN`` records of the batch already in memory)."""
+        i, n = 0, len(records)
+        if self.next_offset is not None:
+            while i < n and records[i].offset < self.next_offset:
+                i += 1  # a batch redelivered after backpressure: already written
+        flush_size, part_size, limit = (
+            self.config.flush_size,
+            self.config.part_size,
+            self.account.limit,
+        )
+        path, encode_many = self._fixed_path, self.format.encode_many
+        taken = 0
+        try:
+            while i < n:
+                end = min(n, i + _RUN, i + flush_size - self.group_count)
+                # null values need a decision each (write, skip or fail): one at a time
+                for k in range(i, end):
+                    r = records[k]
+                    if r.value is None and r.raw_value is None:
+                        end = k
+                        break
+                if end == i:
+                    await self._write_each(records[i : i + 1])
+                    i += 1
+                    continue
+                run = records[i:end]
+                first, last = run[0], run[-1]
+                obj = self.objects.get(path)
+                if obj is None:
+                    obj = self._open(first, path)
+                if not self.group_count:
+                    self._start_group(first, None)
+                data = encode_many(run)
+                obj.chunks.append(data)
+                obj.pending += len(data)
+                if obj.pending >= part_size:
+                    obj.hand_over()
+                obj.end_offset = last.offset
+                obj.count += len(run)
+                self.next_offset = last.offset + 1
+                self.group_count += len(run)
+                taken += len(run)
+                i = end
+                if self.group_count >= flush_size:
+                    await self.rotate("flush.size")
+                elif self.account.total + obj.pending > limit and self.relieve is not None:
+                    self._hand_over_all()
+                    await self.relieve()
+        finally:
+            self.stats.records += taken
+            self._hand_over_all()
+
+    async def _write_each(self, records: list[SinkRecord]) -> None:
         flush_size = self.config.flush_size
         rotate_ms = self.config.rotate_interval_ms
         part_size = self.config.part_size

@@ -143,3 +143,43 @@ def test_inferred_schema() -> None:
         "values": ["null", "long"],
     }
     assert infer_avro([1, None]) == {"type": "array", "items": ["null", "long"]}
+
+
+def _json_format(**options: Any) -> Any:
+    from connectors.s3.config import S3SinkConfig
+    from connectors.s3.formats import JsonFormat
+
+    config = {"connector.class": "s3-sink", "topics": "t", "s3.bucket.name": "b", **options}
+    return JsonFormat(S3SinkConfig.model_validate(config), raw_json_values=True)
+
+
+def test_json_runs_pass_single_line_documents_through() -> None:
+    fmt = _json_format()
+    records = [rec(0, {"a": 1}, raw_value=b'{"a": 1}'), rec(1, [2], raw_value=b"[2]")]
+    assert fmt.encode_many(records) == b'{"a": 1}\n[2]\n'  # the bytes as they came
+
+
+def test_json_runs_rewrite_values_that_span_lines() -> None:
+    fmt = _json_format()
+    records = [
+        rec(0, {"a": 1}, raw_value=b'{"a": 1}'),
+        rec(1, {"b": 2}, raw_value=b'{\n "b": 2\n}'),
+        rec(2, {"c": 3}, raw_value=b'{"c":\r3}'),
+        rec(3, "x", raw_value=None),  # a value made by something else: written from value
+    ]
+    expected = b"".join(fmt.line(r) for r in records)
+    assert fmt.encode_many(records) == expected == b'{"a": 1}\n{"b":2}\n{"c":3}\n"x"\n'
+
+
+async def test_transforms_turn_raw_json_off(bucket: Bucket, start_task: StartTask) -> None:
+    options = {
+        "value.converter": "json",
+        "value.converter.schemas.enable": False,
+        "transforms": "insert",
+        "flush.size": 2,
+    }
+    task = await start_task(**options)
+    # the value was changed by a transform: the raw bytes are not what must be written
+    changed = [rec(i, {"n": i, "added": True}, raw_value=b'{"n": %d}' % i) for i in range(2)]
+    await settled_put(task, changed)
+    assert _values(bucket, options) == [{"n": 0, "added": True}, {"n": 1, "added": True}]

@@ -240,3 +240,33 @@ async def test_failed_upload_commits_nothing_and_fails_the_task(
     with pytest.raises(ConnectError):
         await task.put([rec(5, 5)])
     assert task.writers[TP0].commit_point == 2
+
+
+async def test_runs_keep_flush_size_nulls_and_redelivery(
+    bucket: Bucket, start_task: StartTask
+) -> None:
+    options = {
+        "flush.size": 1000,
+        "behavior.on.null.values": "ignore",
+        "value.converter": "json",
+        "value.converter.schemas.enable": False,
+    }
+    task = await start_task(**options)
+    records = [
+        rec(i, None) if i in (5, 1500) else rec(i, {"n": i}, raw_value=b'{"n":%d}' % i)
+        for i in range(2600)
+    ]
+    await settled_put(task, records[:1700])
+    await settled_put(task, records[1200:])  # overlaps what was taken: skipped
+    keys = bucket.object_keys()
+    assert keys == [
+        "topics/t/partition=0/t+0+0000000000.json",
+        "topics/t/partition=0/t+0+0000001001.json",
+    ]
+    assert [d["n"] for d in bucket.records(keys[0], bucket.config())] == [
+        i for i in range(1001) if i != 5
+    ]
+    assert [d["n"] for d in bucket.records(keys[1], bucket.config())] == [
+        i for i in range(1001, 2002) if i != 1500
+    ]
+    assert await task.pre_commit({TP0: 2600}) == {TP0: 2002}
