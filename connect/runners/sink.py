@@ -9,6 +9,8 @@ the same batch again after ``retry_after`` — fetching stops, memory stays boun
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import time
 from typing import Any
 
@@ -25,6 +27,18 @@ from connect.runners.base import RunnerContext, TaskRunner
 log = structlog.get_logger(__name__)
 
 MAX_POLL_RECORDS = 10_000
+_gc_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """Exclude what exists once the first task started (modules, config, clients: they
+    live as long as the worker) from cyclic GC, once per process. Each batch leaves
+    thousands of records alive until ``put`` returns, which triggers full collections;
+    without this every one walks the whole worker (boto3's models alone are large)."""
+    global _gc_frozen
+    if not _gc_frozen:
+        _gc_frozen = True
+        gc.freeze()
 
 
 class _Context(SinkTaskContext):
@@ -52,6 +66,7 @@ class _Context(SinkTaskContext):
 
     def request_commit(self) -> None:
         self._runner.commit_requested = True
+        self._runner.commit_wanted.set()
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -82,6 +97,7 @@ class SinkRunner(TaskRunner):
         self.consumed: dict[TopicPartition, int] = {}
         self.committed: dict[TopicPartition, int] = {}
         self.commit_requested = False
+        self.commit_wanted = asyncio.Event()  # wakes the loop while it waits for records
         self.dlq: DeadLetterQueue | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
@@ -104,6 +120,7 @@ class SinkRunner(TaskRunner):
             self.task.initialize(_Context(self))
             await self.task.start(dict(self.ctx.config))
             self._task_started = True
+            _freeze_startup_objects()
             listener = _Listener(self)
             if self.common.topics:
                 self.consumer.subscribe(topics=list(self.common.topics), listener=listener)
@@ -207,18 +224,37 @@ class SinkRunner(TaskRunner):
         assert self.consumer is not None
         next_commit = time.monotonic() + self.flush_interval
         consumer = self.consumer
-        while not self.stopping:
-            batch = await self.errors.run(
-                Stage.KAFKA_CONSUME,
-                lambda: consumer.getmany(timeout_ms=200, max_records=MAX_POLL_RECORDS),
-                executing=consumer,
-            )
-            async with self._lock:
-                await self._deliver(batch)
-                if self.commit_requested or time.monotonic() >= next_commit:
-                    self.commit_requested = False
-                    await self._commit()
-                    next_commit = time.monotonic() + self.flush_interval
+        fetch: asyncio.Future[dict[KafkaTP, list[Any]]] | None = None
+        try:
+            while not self.stopping:
+                if fetch is None:
+                    fetch = asyncio.ensure_future(
+                        self.errors.run(
+                            Stage.KAFKA_CONSUME,
+                            lambda: consumer.getmany(timeout_ms=200, max_records=MAX_POLL_RECORDS),
+                            executing=consumer,
+                        )
+                    )
+                if not fetch.done() and not self.commit_requested:
+                    # a commit the task asks for (its data just became durable) is made
+                    # at once, not when the poll returns
+                    wanted = asyncio.ensure_future(self.commit_wanted.wait())
+                    await asyncio.wait((fetch, wanted), return_when=asyncio.FIRST_COMPLETED)
+                    wanted.cancel()
+                async with self._lock:
+                    if fetch.done():
+                        batch, fetch = fetch.result(), None
+                        await self._deliver(batch)
+                    if self.commit_requested or time.monotonic() >= next_commit:
+                        self.commit_requested = False
+                        self.commit_wanted.clear()
+                        await self._commit()
+                        next_commit = time.monotonic() + self.flush_interval
+        finally:
+            if fetch is not None and not fetch.done():
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await fetch
 
     async def _deliver(self, batch: dict[KafkaTP, list[Any]]) -> None:
         records: list[SinkRecord] = []
