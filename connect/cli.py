@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import signal
 import sys
@@ -182,12 +183,12 @@ async def _start_rest(herder: Any, config: Any) -> Any:
 
     A standalone worker keeps running when the port is taken: its tasks matter more.
     """
-    from connect.rest.server import RestServer
-
     listeners = config.listeners if config.listeners is not None else DEFAULT_LISTENERS
     if listeners.strip().lower() in ("", "none"):
         return None
-    server = RestServer(herder, config, listeners=listeners)
+    # importing the web stack takes ~0.3 s: do it off the loop the tasks already run on
+    rest = await asyncio.to_thread(importlib.import_module, "connect.rest.server")
+    server = rest.RestServer(herder, config, listeners=listeners)
     try:
         await server.start()
     except OSError as exc:
