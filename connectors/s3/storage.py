@@ -11,6 +11,7 @@ Library errors become ``ConnectError``s at this boundary:
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -71,14 +72,34 @@ def translate(exc: BaseException, what: str) -> ConnectError:
     return ConnectError(f"{what}: {type(exc).__name__}: {exc}")
 
 
+_loader: Any = None
+_loader_lock = threading.Lock()
+
+
+def _session() -> Any:
+    """A new boto3 session (credentials are resolved per client, as before) sharing one
+    model loader per process: tasks after the first, and restarts, build their client
+    in ~15 ms instead of ~80 ms of CPU re-reading the S3 service model."""
+    import boto3
+    import botocore.session
+
+    global _loader
+    core = botocore.session.get_session()
+    with _loader_lock:  # sessions are not thread-safe; clients are made in threads
+        if _loader is None:
+            _loader = core.get_component("data_loader")
+        else:
+            core.register_component("data_loader", _loader)
+    return boto3.session.Session(botocore_session=core)
+
+
 def make_client(config: S3SinkConfig) -> Any:
     """A boto3 S3 client for ``config`` (blocking to build: call it off the loop)."""
     # imported here: boto3 takes ~0.2 s to import, a cost every worker start would pay
-    import boto3
     from botocore.config import Config
 
     secret = config.secret_access_key.get_secret_value() if config.secret_access_key else None
-    return boto3.session.Session().client(
+    return _session().client(
         "s3",
         endpoint_url=config.store_url or None,
         region_name=config.region,
