@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 import structlog
@@ -19,6 +21,7 @@ from connectors.s3.writer import TopicPartitionWriter, WriterStats
 
 log = structlog.get_logger(__name__)
 
+_topic_partition = attrgetter("topic", "partition")
 _JSON_CONVERTERS = {"json", "jsonconverter", "org.apache.kafka.connect.json.jsonconverter"}
 
 
@@ -93,15 +96,9 @@ class S3SinkTask(SinkTask):
         async with self._lock:
             self._raise_failed_uploads()
             await self._rotate_due()
-            by_tp: dict[TopicPartition, list[SinkRecord]] = {}
-            for record in records:
-                tp = TopicPartition(record.topic, record.partition)
-                batch = by_tp.get(tp)
-                if batch is None:
-                    by_tp[tp] = batch = []
-                batch.append(record)
-            for tp, batch in by_tp.items():
-                await self._writer(tp).write(batch)
+            # the runner hands records over partition by partition: one run each
+            for (topic, partition), run in groupby(records, _topic_partition):
+                await self._writer(TopicPartition(topic, partition)).write(list(run))
 
     def _request_commit(self) -> None:
         context = getattr(self, "context", None)
