@@ -67,7 +67,10 @@ def moto_server() -> Iterator[str]:
 def _s3(endpoint: str) -> Any:
     import boto3
 
-    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **CREDENTIALS)
+    # a session of its own: the raw pipeline's client does not reuse the service model
+    # the harness loaded (creating the bucket), the connector's cannot either
+    session = boto3.session.Session()
+    return session.client("s3", endpoint_url=endpoint, region_name="us-east-1", **CREDENTIALS)
 
 
 def _value(i: int, size: int) -> bytes:
