@@ -8,11 +8,17 @@ HerderError            a request cannot be served; ``status`` is its HTTP code
 
 from __future__ import annotations
 
+import asyncio
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from connect.api import secret_keys
+from connect.config import resolve_all
+from connect.plugins import PluginRegistry
+from connect.secrets import mask
 from connect.status import Status, TaskId
 
 
@@ -69,6 +75,41 @@ class Herder(ABC):
     """Create, change and inspect connectors. Configs returned are already masked."""
 
     worker_id: str
+    registry: PluginRegistry
+
+    @abstractmethod
+    def status(self, name: str) -> dict[str, Any]:
+        """Connector and task states as plain JSON; ``NotFound`` if absent."""
+
+    async def wait_for_state(
+        self, name: str, state: str, *, tasks: bool = True, timeout: float = 30.0
+    ) -> dict[str, Any]:
+        """Wait until the connector (and, with ``tasks``, at least one task and all of
+        them) are in ``state`` as this herder sees it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                st: dict[str, Any] | None = self.status(name)
+            except NotFound:
+                st = None
+            if st is not None:
+                states = [st["connector"]["state"]]
+                states += [t["state"] for t in st["tasks"]] if tasks else []
+                if (st["tasks"] or not tasks) and all(s == state for s in states):
+                    return st
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name} not {state} after {timeout}s: {st or 'absent'}")
+            await asyncio.sleep(0.05)
+
+    def masked(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """``config`` with secrets masked: by key name and the connector's secret fields."""
+        extra: set[str] = set()
+        try:
+            cls = self.registry.connector(str(resolve_all(config).get("connector.class")))
+            extra = secret_keys(cls.config_model)
+        except Exception:  # an unknown or broken connector: names alone decide
+            pass
+        return mask(config, extra)
 
     @abstractmethod
     async def connectors(self) -> list[str]:

@@ -47,7 +47,6 @@ from connect.herder.statuslog import StatusKey, StatusLog
 from connect.herder.validate import config_infos
 from connect.offsets import KafkaOffsetStore
 from connect.plugins import PluginRegistry
-from connect.secrets import mask
 from connect.status import State, Status, TargetState, TaskId
 from connect.validation import check_config
 from connect.worker import Worker
@@ -477,23 +476,6 @@ class ClusterHerder(Herder):
             "type": ctype,
         }
 
-    async def wait_for_state(
-        self, name: str, state: str, *, tasks: bool = True, timeout: float = 30.0
-    ) -> dict[str, Any]:
-        """Wait until the connector (and, with ``tasks``, at least one task and all of
-        them) are in ``state`` as seen from this worker."""
-        deadline = time.monotonic() + timeout
-        while True:
-            if name in self.configlog.state.connectors:
-                st = self.status(name)
-                states = [st["connector"]["state"]] + [t["state"] for t in st["tasks"]]
-                if (st["tasks"] or not tasks) and all(s == state for s in states):
-                    return st
-            if time.monotonic() > deadline:
-                seen = self.status(name) if name in self.configlog.state.connectors else "absent"
-                raise TimeoutError(f"{name} not {state} after {timeout}s: {seen}")
-            await asyncio.sleep(0.05)
-
     def running_tasks(self) -> list[TaskId]:
         """Tasks this worker runs now."""
         return sorted(self._tasks)
@@ -519,17 +501,6 @@ class ClusterHerder(Herder):
         kind = self.worker.connector_type(config)
         return "source" if kind == "source" else "sink" if kind == "sink" else "unknown"
 
-    def _masked(self, config: Mapping[str, Any]) -> dict[str, Any]:
-        extra: set[str] = set()
-        try:
-            from connect.api import secret_keys
-
-            cls = self.registry.connector(str(resolve_all(config).get("connector.class")))
-            extra = secret_keys(cls.config_model)
-        except Exception:
-            pass
-        return mask(config, extra)
-
     # ------------------------------------------------------------ Herder
 
     async def connectors(self) -> list[str]:
@@ -539,7 +510,7 @@ class ClusterHerder(Herder):
         entry = self._entry(name)
         return ConnectorInfo(
             name,
-            self._masked(entry.config),
+            self.masked(entry.config),
             self.configlog.state.task_ids(name),
             self._type(entry.config),
         )
@@ -570,7 +541,7 @@ class ClusterHerder(Herder):
 
     async def task_configs(self, name: str) -> dict[int, dict[str, Any]]:
         entry = self._entry(name)
-        return {i: self._masked(tc) for i, tc in enumerate(entry.task_configs)}
+        return {i: self.masked(tc) for i, tc in enumerate(entry.task_configs)}
 
     async def restart_connector(
         self, name: str, *, include_tasks: bool = False, only_failed: bool = False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -29,7 +28,6 @@ from connect.herder.offsets import (
 )
 from connect.herder.validate import config_infos
 from connect.plugins import PluginRegistry
-from connect.secrets import mask
 from connect.status import State, Status, TargetState, TaskId
 from connect.validation import check_config
 from connect.worker import Worker
@@ -107,26 +105,6 @@ class StandaloneHerder(Herder):
         ]
         return out
 
-    async def wait_for_state(
-        self, name: str, state: str, *, tasks: bool = True, timeout: float = 30.0
-    ) -> dict[str, Any]:
-        """Wait until the connector (and all its tasks) are in ``state``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            if name in self._connectors:
-                st = self.status(name)
-                states = [st["connector"]["state"]] + (
-                    [t["state"] for t in st["tasks"]] if tasks else []
-                )
-                if (st["tasks"] or not tasks) and all(s == state for s in states):
-                    return st
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{name} not {state} after {timeout}s: {self._maybe(name)}")
-            await asyncio.sleep(0.05)
-
-    def _maybe(self, name: str) -> Any:
-        return self.status(name) if name in self._connectors else "absent"
-
     def _get(self, name: str) -> _Connector:
         try:
             return self._connectors[name]
@@ -182,18 +160,7 @@ class StandaloneHerder(Herder):
 
     async def connector_info(self, name: str) -> ConnectorInfo:
         conn = self._get(name)
-        return ConnectorInfo(name, self._masked(conn.config), self._tids(conn), conn.type)
-
-    def _masked(self, config: Mapping[str, Any]) -> dict[str, Any]:
-        extra: set[str] = set()
-        try:
-            from connect.api import secret_keys
-
-            cls = self.registry.connector(str(resolve_all(config).get("connector.class")))
-            extra = secret_keys(cls.config_model)
-        except Exception:
-            pass
-        return mask(config, extra)
+        return ConnectorInfo(name, self.masked(conn.config), self._tids(conn), conn.type)
 
     async def put_connector_config(
         self, name: str, config: Mapping[str, Any], *, allow_replace: bool
@@ -235,7 +202,7 @@ class StandaloneHerder(Herder):
 
     async def task_configs(self, name: str) -> dict[int, dict[str, Any]]:
         conn = self._get(name)
-        return {i: self._masked(tc) for i, tc in enumerate(conn.task_configs)}
+        return {i: self.masked(tc) for i, tc in enumerate(conn.task_configs)}
 
     async def restart_connector(
         self, name: str, *, include_tasks: bool = False, only_failed: bool = False

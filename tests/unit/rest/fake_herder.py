@@ -100,6 +100,17 @@ class FakeHerder(Herder):
         }
         return connector, tasks, self._type(conn)
 
+    def status(self, name: str) -> dict[str, Any]:
+        conn = self._get(name)
+        return {
+            "name": name,
+            "connector": Status(conn.state, self.worker_id).to_json(),
+            "tasks": [
+                {"id": i, **Status(s, self.worker_id).to_json()} for i, s in conn.tasks.items()
+            ],
+            "type": self._type(conn),
+        }
+
     async def task_configs(self, name: str) -> dict[int, dict[str, Any]]:
         conn = self._get(name)
         return {i: {**conn.config, "task.id": str(i)} for i in conn.tasks}
