@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import time
 from typing import Any
 
@@ -22,36 +21,17 @@ from aiokafka.errors import CommitFailedError, IllegalStateError
 from connect.api import BackpressureError, SinkRecord, SinkTask, SinkTaskContext, TopicPartition
 from connect.errors import SKIP, Stage
 from connect.errors.dlq import DeadLetterQueue
-from connect.runners.base import RunnerContext, TaskRunner
+from connect.runners.base import RunnerContext, RunnerIds, TaskRunner, freeze_startup_objects
 
 log = structlog.get_logger(__name__)
 
 MAX_POLL_RECORDS = 10_000
-_gc_frozen = False
 
 
-def _freeze_startup_objects() -> None:
-    """Exclude what exists once the first task started (modules, config, clients: they
-    live as long as the worker) from cyclic GC, once per process. Each batch leaves
-    thousands of records alive until ``put`` returns, which triggers full collections;
-    without this every one walks the whole worker (boto3's models alone are large)."""
-    global _gc_frozen
-    if not _gc_frozen:
-        _gc_frozen = True
-        gc.freeze()
-
-
-class _Context(SinkTaskContext):
+class _Context(RunnerIds, SinkTaskContext):
     def __init__(self, runner: SinkRunner) -> None:
+        super().__init__(runner)
         self._runner = runner
-
-    @property
-    def connector_name(self) -> str:
-        return self._runner.id.connector
-
-    @property
-    def task_id(self) -> int:
-        return self._runner.id.task
 
     def assignment(self) -> set[TopicPartition]:
         return set(self._runner.assigned)
@@ -120,7 +100,7 @@ class SinkRunner(TaskRunner):
             self.task.initialize(_Context(self))
             await self.task.start(dict(self.ctx.config))
             self._task_started = True
-            _freeze_startup_objects()
+            freeze_startup_objects()
             listener = _Listener(self)
             if self.common.topics:
                 self.consumer.subscribe(topics=list(self.common.topics), listener=listener)

@@ -10,7 +10,6 @@ newest ``source_offset`` per source partition. Checkpoints happen every
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -32,39 +31,18 @@ from connect.converters.simple import BytesConverter
 from connect.errors import SKIP, Stage
 from connect.kafka import translate
 from connect.offsets import KafkaOffsetStore, partition_key
-from connect.runners.base import RunnerContext, TaskRunner
+from connect.runners.base import RunnerContext, RunnerIds, TaskRunner, freeze_startup_objects
 
 log = structlog.get_logger(__name__)
 
 IDLE_SLEEP = 0.05
 _NO_HEADERS: list[Any] = []  # aiokafka's batch builder wants a list; it never changes it
-_gc_frozen = False
 
 
-def _freeze_startup_objects() -> None:
-    """Exclude what exists once the first task started from cyclic GC, once per process.
-
-    Modules, config and clients live as long as the worker; without this every full
-    collection walks them all, a 50-100 ms pause of the loop (a p99 latency spike) each
-    time in-flight records pile up enough survivors to trigger one.
-    """
-    global _gc_frozen
-    if not _gc_frozen:
-        _gc_frozen = True
-        gc.freeze()
-
-
-class _Context(SourceTaskContext):
+class _Context(RunnerIds, SourceTaskContext):
     def __init__(self, runner: SourceRunner) -> None:
+        super().__init__(runner)
         self._runner = runner
-
-    @property
-    def connector_name(self) -> str:
-        return self._runner.id.connector
-
-    @property
-    def task_id(self) -> int:
-        return self._runner.id.task
 
     def offset(self, partition: Mapping[str, Any]) -> Mapping[str, Any] | None:
         store = self._runner.ctx.offsets
@@ -127,7 +105,7 @@ class SourceRunner(TaskRunner):
             await self.producer.start()
             self.task.initialize(_Context(self))
             await self.task.start(dict(self.ctx.config))
-            _freeze_startup_objects()
+            freeze_startup_objects()
             await self._loop()
             await self.checkpoint()
         finally:
