@@ -24,7 +24,7 @@ from connect.api import ConfigError, SourceConnector, SourceRecord, SourceTask
 from connectors.kafka_mirror.clients import Cluster, translate
 from connectors.kafka_mirror.config import TASK_COUNT_KEY, MirrorCheckpointConfig
 from connectors.kafka_mirror.policy import checkpoints_topic, offset_syncs_topic
-from connectors.kafka_mirror.source import VERSION
+from connectors.kafka_mirror.source import VERSION, byte_task_configs
 from connectors.kafka_mirror.syncs import Checkpoint, OffsetSync, OffsetSyncStore
 from connectors.kafka_mirror.topics import ensure_topic
 
@@ -51,21 +51,10 @@ class MirrorCheckpointConnector(SourceConnector):
         return MirrorCheckpointTask
 
     def task_configs(self, max_tasks: int) -> list[dict[str, Any]]:
-        count = max(1, max_tasks)
-        base = {
-            **self.config,
-            "key.converter": "bytes",
-            "value.converter": "bytes",
-            TASK_COUNT_KEY: count,
-        }
-        return [dict(base) for _ in range(count)]
+        return byte_task_configs(self.config, max_tasks)
 
     def producer_overrides(self) -> dict[str, Any]:
-        out: dict[str, Any] = dict(self.settings.cluster("target").settings)
-        password = out.get("sasl.password")
-        if password is not None and hasattr(password, "get_secret_value"):
-            out["sasl.password"] = password.get_secret_value()
-        return out
+        return self.settings.cluster("target").plain_settings()
 
 
 class MirrorCheckpointTask(SourceTask):

@@ -51,6 +51,13 @@ class Cluster:
             raise ConfigError(f"no bootstrap.servers for cluster {self.alias!r}")
         return str(value)
 
+    def plain_settings(self) -> dict[str, Any]:
+        """The settings with the password revealed, for the runtime's producer."""
+        out = dict(self.settings)
+        if "sasl.password" in out:
+            out["sasl.password"] = _secret(out["sasl.password"])
+        return out
+
     def to_config(self, prefix: str) -> dict[str, Any]:
         """The settings back as task-config keys under ``prefix``."""
         return {prefix + k: v for k, v in self.settings.items()}

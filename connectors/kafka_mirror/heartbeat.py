@@ -58,11 +58,7 @@ class MirrorHeartbeatConnector(SourceConnector):
         return [{**self.config, "key.converter": "bytes", "value.converter": "bytes"}]
 
     def producer_overrides(self) -> dict[str, Any]:
-        out: dict[str, Any] = dict(self.settings.cluster().settings)
-        password = out.get("sasl.password")
-        if password is not None and hasattr(password, "get_secret_value"):
-            out["sasl.password"] = password.get_secret_value()
-        return out
+        return self.settings.cluster().plain_settings()
 
 
 async def create_heartbeats_topic(cfg: MirrorHeartbeatConfig) -> None:

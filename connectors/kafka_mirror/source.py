@@ -64,14 +64,7 @@ class MirrorSourceConnector(SourceConnector):
         return MirrorSourceTask
 
     def task_configs(self, max_tasks: int) -> list[dict[str, Any]]:
-        count = max(1, max_tasks)
-        base = {
-            **self.config,
-            "key.converter": "bytes",
-            "value.converter": "bytes",
-            TASK_COUNT_KEY: count,
-        }
-        return [dict(base) for _ in range(count)]
+        return byte_task_configs(self.config, max_tasks)
 
     def producer_overrides(self) -> dict[str, Any]:
         return target_producer_settings(self.config, self.settings)
@@ -81,21 +74,25 @@ class MirrorSourceConnector(SourceConnector):
         return self.settings.exactly_once != "disabled"
 
 
+def byte_task_configs(config: Mapping[str, Any], max_tasks: int) -> list[dict[str, Any]]:
+    """``max_tasks`` copies of ``config`` that pass raw bytes and know the task count."""
+    count = max(1, max_tasks)
+    base = {**config, "key.converter": "bytes", "value.converter": "bytes", TASK_COUNT_KEY: count}
+    return [dict(base) for _ in range(count)]
+
+
 def target_producer_settings(
     config: Mapping[str, Any], settings: MirrorSourceConfig
 ) -> dict[str, Any]:
     """The runtime producer's settings: the target cluster, compression, big batches."""
     out: dict[str, Any] = {
-        **settings.cluster("target").settings,
+        **settings.cluster("target").plain_settings(),
         "compression.type": settings.compression,
         "linger.ms": 5,
         "batch.size": 1024 * 1024,
         "max.request.size": 16 * 1024 * 1024,
         "acks": "all",
     }
-    password = out.get("sasl.password")
-    if password is not None and hasattr(password, "get_secret_value"):
-        out["sasl.password"] = password.get_secret_value()
     if settings.exactly_once != "disabled":
         out["enable.idempotence"] = True
     for key, value in config.items():
