@@ -13,9 +13,10 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -27,6 +28,18 @@ from pydantic import (
 
 from connect.api.config import CommaList
 from connect.api.errors import ConfigError
+
+
+def _compiles(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from exc
+    return value
+
+
+Regex = Annotated[str, AfterValidator(_compiles)]
+"""A config value that must be a valid regular expression."""
 
 
 class InvalidConfig(ConfigError):
@@ -260,7 +273,7 @@ class CommonTaskConfig(BaseModel):
     )
     tasks_max: int = Field(1, ge=1, alias="tasks.max", description="Most tasks to run")
     topics: CommaList | None = Field(None, description="Sink: topics to read")
-    topics_regex: str | None = Field(
+    topics_regex: Regex | None = Field(
         None, alias="topics.regex", description="Sink: regex of topics to read"
     )
     key_converter: str | None = Field(None, alias="key.converter")
@@ -285,16 +298,6 @@ class CommonTaskConfig(BaseModel):
     errors_deadletterqueue_context_headers_enable: bool = Field(
         False, alias="errors.deadletterqueue.context.headers.enable"
     )
-
-    @field_validator("topics_regex")
-    @classmethod
-    def _valid_regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from exc
-        return value
 
 
 class TaskSpec(BaseModel):

@@ -6,25 +6,19 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from connect.api import ConnectRecord, Predicate
+from connect.config import Regex
 from connect.transforms.base import VERSION, TransformConfig
 
 
 class TopicNameMatchesConfig(TransformConfig):
     """Options of TopicNameMatches."""
 
-    pattern: str = Field(min_length=1, description="Regular expression the whole topic must match")
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from exc
-        return value
+    pattern: Regex = Field(
+        min_length=1, description="Regular expression the whole topic must match"
+    )
 
 
 class TopicNameMatches(Predicate):

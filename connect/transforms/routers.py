@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from connect.api import DataError, Transformation
+from connect.config import Regex
 from connect.transforms.base import VERSION, R, TransformConfig
 from connect.transforms.dateformat import DateFormat
 
@@ -24,17 +25,8 @@ def _java_replacement(replacement: str) -> str:
 class RegexRouterConfig(TransformConfig):
     """Options of RegexRouter."""
 
-    regex: str = Field(description="Regular expression the whole topic must match")
+    regex: Regex = Field(description="Regular expression the whole topic must match")
     replacement: str = Field(description="New topic; $1 or ${name} refer to groups")
-
-    @field_validator("regex")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from exc
-        return value
 
 
 class RegexRouter(Transformation):
