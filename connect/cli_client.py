@@ -117,6 +117,12 @@ def _load(path: Path) -> dict[str, Any]:
         _fail("; ".join(f"{exc.source}: {p}" for p in exc.problems))
 
 
+def _load_config(path: Path) -> dict[str, Any]:
+    """A flat config, or the ``config`` of a ``{"name", "config"}`` task file."""
+    data = _load(path)
+    return data["config"] if isinstance(data.get("config"), dict) else data
+
+
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -208,8 +214,7 @@ def update_connector(
     token: Token = None,
 ) -> None:
     """Replace a connector's config (created if absent); its tasks restart."""
-    data = _load(file)
-    config = data["config"] if isinstance(data.get("config"), dict) else data
+    config = _load_config(file)
     client = _client(url, user, token)
     try:
         existed = client.call("GET", _path(name)) is not None
@@ -416,8 +421,7 @@ def validate(
     token: Token = None,
 ) -> None:
     """Validate a config against a plugin on the worker; exit 1 if it has errors."""
-    data = _load(file)
-    config = data["config"] if isinstance(data.get("config"), dict) else data
+    config = _load_config(file)
     result = _call(
         _client(url, user, token),
         "PUT",
