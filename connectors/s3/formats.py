@@ -105,8 +105,10 @@ class Format(ABC):
 # ---------------------------------------------------------------- JSON lines
 
 
-class _JsonEncoder(FileEncoder):
-    def __init__(self, fmt: JsonFormat) -> None:
+class _LineEncoder(FileEncoder):
+    """Line formats (JSON lines, bytes): each record is one line, nothing to finish."""
+
+    def __init__(self, fmt: JsonFormat | BytesFormat) -> None:
         self.fmt = fmt
 
     def write(self, record: SinkRecord) -> bytes:
@@ -157,7 +159,7 @@ class JsonFormat(Format):
         return b"".join([line(r) for r in records])
 
     def encoder(self, record: SinkRecord) -> FileEncoder:
-        return _JsonEncoder(self)
+        return _LineEncoder(self)
 
 
 # ---------------------------------------------------------------- raw bytes
@@ -174,17 +176,6 @@ def as_bytes(value: Any) -> bytes:
     if isinstance(value, str):
         return value.encode("utf-8")
     return json.dumps(value, separators=(",", ":"), default=_json_default).encode("utf-8")
-
-
-class _BytesEncoder(FileEncoder):
-    def __init__(self, fmt: BytesFormat) -> None:
-        self.fmt = fmt
-
-    def write(self, record: SinkRecord) -> bytes:
-        return self.fmt.line(record)
-
-    def finish(self) -> bytes:
-        return b""
 
 
 class BytesFormat(Format):
@@ -210,7 +201,7 @@ class BytesFormat(Format):
         return b"".join([line(r) for r in records])
 
     def encoder(self, record: SinkRecord) -> FileEncoder:
-        return _BytesEncoder(self)
+        return _LineEncoder(self)
 
 
 # ---------------------------------------------------------------- Avro
