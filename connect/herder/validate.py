@@ -2,63 +2,16 @@
 
 from __future__ import annotations
 
-import types
-import typing
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, SecretStr
-
 from connect.api import ConfigError, Connector
 from connect.config import CommonTaskConfig
+from connect.configinfo import config_key_infos, recommended_values
 from connect.herder.base import NotFound
 from connect.plugins import PluginRegistry
 from connect.secrets import mask
 from connect.validation import check_config
-
-
-def _type_name(annotation: Any) -> str:
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType) and args:
-        return _type_name(args[0])
-    if origin is typing.Annotated and args:
-        return _type_name(args[0])
-    if annotation is SecretStr:
-        return "PASSWORD"
-    if annotation is bool:
-        return "BOOLEAN"
-    if annotation is int:
-        return "LONG"
-    if annotation is float:
-        return "DOUBLE"
-    if origin is list or annotation is list:
-        return "LIST"
-    return "STRING"
-
-
-def definitions(model: type[BaseModel], group: str) -> list[dict[str, Any]]:
-    """One Kafka Connect ``ConfigKeyInfo`` per model field."""
-    out = []
-    for order, (name, info) in enumerate(model.model_fields.items()):
-        key = info.alias or name
-        default = None if info.is_required() else info.get_default(call_default_factory=True)
-        out.append(
-            {
-                "name": key,
-                "type": _type_name(info.annotation),
-                "required": info.is_required(),
-                "default_value": None if default is None else str(default),
-                "importance": "HIGH" if info.is_required() else "MEDIUM",
-                "documentation": info.description or "",
-                "group": group,
-                "width": "NONE",
-                "display_name": key,
-                "dependents": [],
-                "order": order,
-            }
-        )
-    return out
 
 
 def connector_class(registry: PluginRegistry, plugin: str) -> type[Connector]:
@@ -71,7 +24,9 @@ def connector_class(registry: PluginRegistry, plugin: str) -> type[Connector]:
 def config_definitions(registry: PluginRegistry, plugin: str) -> list[dict[str, Any]]:
     """``GET /connector-plugins/{plugin}/config``."""
     cls = connector_class(registry, plugin)
-    return definitions(CommonTaskConfig, "Common") + definitions(cls.config_model, cls.__name__)
+    return config_key_infos(CommonTaskConfig, "Common") + config_key_infos(
+        cls.config_model, cls.__name__
+    )
 
 
 def config_infos(
@@ -96,7 +51,10 @@ def config_infos(
                 "value": {
                     "name": key,
                     "value": None if value is None else str(value),
-                    "recommended_values": [],
+                    "recommended_values": recommended_values(
+                        CommonTaskConfig if definition["group"] == "Common" else cls.config_model,
+                        key,
+                    ),
                     "errors": errors.pop(key, []),
                     "visible": True,
                 },

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import JSONResponse
 
+from connect.configinfo import config_key_infos
 from connect.herder.base import BadRequest, NotFound
 from connect.plugins import Kind, Plugin
-from connect.rest.configinfo import config_key_infos
 from connect.rest.context import Ctx, RestContext
 from connect.rest.models import ConfigInfos, ConfigKeyInfo, ErrorMessage, PluginInfo
 from connect.secrets import MASK, is_secret_key

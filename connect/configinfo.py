@@ -1,9 +1,8 @@
 """Kafka Connect's config descriptions built from pydantic models.
 
 ``ConfigKeyInfo`` (``GET /connector-plugins/{plugin}/config``) and ``ConfigInfos``
-(``PUT /connector-plugins/{plugin}/config/validate``) describe each key with Kafka's
-type names (STRING, INT, BOOLEAN, LIST, PASSWORD ...). Herders may use ``config_infos``
-to answer ``validate`` in exactly the shape the REST API serves.
+(``PUT /connector-plugins/{plugin}/config/validate``, built by the herder) describe each
+key with Kafka's type names (STRING, INT, BOOLEAN, LIST, PASSWORD ...).
 """
 
 from __future__ import annotations
@@ -11,10 +10,10 @@ from __future__ import annotations
 import json
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
@@ -126,100 +125,9 @@ def config_key_infos(model: type[BaseModel] | None, group: str = "Common") -> li
     return out
 
 
-def _errors_by_key(model: type[BaseModel], exc: ValidationError) -> dict[str, list[str]]:
-    aliases = {name: field_key(name, info) for name, info in model.model_fields.items()}
-    errors: dict[str, list[str]] = {}
-    for err in exc.errors(include_url=False):
-        loc = [str(part) for part in err["loc"]]
-        key = aliases.get(loc[0], loc[0]) if loc else ""
-        message = "Missing required configuration" if err["type"] == "missing" else err["msg"]
-        if key and len(loc) > 1:
-            message = f"{'.'.join(loc[1:])}: {message}"
-        errors.setdefault(key, []).append(message)
-    return errors
-
-
-def config_infos(
-    name: str,
-    model: type[BaseModel] | None,
-    config: Mapping[str, Any],
-    *,
-    extra_errors: Mapping[str, Iterable[str]] | None = None,
-    secret_keys: Iterable[str] = (),
-    group: str = "Common",
-) -> dict[str, Any]:
-    """Kafka Connect's ``ConfigInfos`` for ``config`` validated against ``model``.
-
-    ``extra_errors`` adds errors found elsewhere (common keys, ``normalize``); errors for
-    keys the model does not declare are reported under a definition of their own.
-    """
-    errors: dict[str, list[str]] = {}
-    if model is not None:
-        try:
-            model.model_validate(dict(config))
-        except ValidationError as exc:
-            errors = _errors_by_key(model, exc)
-    for key, messages in (extra_errors or {}).items():
-        errors.setdefault(key, []).extend(messages)
-    secrets = set(secret_keys)
-    configs = []
-    defined: set[str] = set()
-    for definition in config_key_infos(model, group):
-        key = definition["name"]
-        defined.add(key)
-        secret = definition["type"] == "PASSWORD" or is_secret_key(key, secrets)
-        value = config.get(key)
-        shown = MASK if secret and value is not None else _as_text(value)
-        if value is None:
-            shown = definition["default_value"]
-        configs.append(
-            {
-                "definition": definition,
-                "value": {
-                    "name": key,
-                    "value": shown,
-                    "recommended_values": _recommended(_annotation(model, key)),
-                    "errors": errors.get(key, []),
-                    "visible": True,
-                },
-            }
-        )
-    for key, messages in errors.items():
-        if key in defined:
-            continue
-        value = config.get(key)
-        configs.append(
-            {
-                "definition": {
-                    "name": key,
-                    "type": "STRING",
-                    "required": False,
-                    "default_value": None,
-                    "importance": "MEDIUM",
-                    "documentation": "",
-                    "group": group,
-                    "width": "NONE",
-                    "display_name": key,
-                    "dependents": [],
-                    "order": len(configs),
-                },
-                "value": {
-                    "name": key,
-                    "value": MASK
-                    if value is not None and is_secret_key(key, secrets)
-                    else _as_text(value),
-                    "recommended_values": [],
-                    "errors": list(messages),
-                    "visible": True,
-                },
-            }
-        )
-    return {
-        "name": name,
-        "error_count": sum(len(c["value"]["errors"]) for c in configs),
-        "groups": [group],
-        "configs": configs,
-    }
+def recommended_values(model: type[BaseModel] | None, key: str) -> list[str]:
+    """The values a key may take, when its type says (a Literal or an enum)."""
+    return _recommended(_annotation(model, key))
 
 
 def _annotation(model: type[BaseModel] | None, key: str) -> Any:
