@@ -21,6 +21,7 @@ from typing import Any
 import structlog
 from aiokafka import TopicPartition as KafkaTP
 from aiokafka.errors import KafkaError
+from aiokafka.partitioner import DefaultPartitioner
 
 from connect.api import ConfigError, RawRecordBatch, SourceConnector, SourceRecord, SourceTask
 from connectors.kafka_mirror.assignment import owns
@@ -121,6 +122,7 @@ class MirrorSourceTask(SourceTask):
         self._handoff = HandoffTracker()
         self._tracking = False
         self._sync_sends: set[asyncio.Future[Any]] = set()
+        self._sync_partitioner = DefaultPartitioner()
         self._target_alias_bytes = b""
 
     # ------------------------------------------------------------ lifecycle
@@ -406,7 +408,7 @@ class MirrorSourceTask(SourceTask):
             downstream,
         )
         if sync is not None:
-            self._send_sync(sync)
+            await self._write_syncs([sync])
 
     async def commit(self) -> None:
         """After a checkpoint: every record handed out so far is acknowledged."""
@@ -416,12 +418,12 @@ class MirrorSourceTask(SourceTask):
         if not pending:
             return
         ends = await self._remote_ends(pending)
+        syncs: list[OffsetSync] = []
         for tp in pending:
             end = ends.get(tp)
-            if end is None:
-                continue
-            for sync in self._handoff.quiet(tp.topic, tp.partition, self._positions[tp], end):
-                self._send_sync(sync)
+            if end is not None:
+                syncs += self._handoff.quiet(tp.topic, tp.partition, self._positions[tp], end)
+        await self._write_syncs(syncs)
 
     async def _remote_ends(self, partitions: list[KafkaTP]) -> dict[KafkaTP, int]:
         """True end offsets of the remote partitions of ``partitions`` (source names).
@@ -451,9 +453,40 @@ class MirrorSourceTask(SourceTask):
             log.warning("cannot read target end offsets", error=repr(exc))
             return {}
 
-    def _send_sync(self, sync: OffsetSync) -> None:
-        future = asyncio.ensure_future(
-            self._sync_producer.send(self.offset_syncs_topic, key=sync.key(), value=sync.value())
+    async def _write_syncs(self, syncs: list[OffsetSync]) -> None:
+        """Append ``syncs`` to producer batches and send them, without awaiting the acks.
+
+        A checkpoint can yield thousands of syncs: one ``send()`` task each would have
+        them all wait on the same full batch and wake together (quadratic).
+        """
+        if not syncs:
+            return
+        try:
+            await self._write_sync_batches(syncs)
+        except KafkaError as exc:
+            # offset syncs are best effort: a lost one only makes translation coarser
+            log.warning("offset syncs not written", error=repr(exc))
+
+    async def _write_sync_batches(self, syncs: list[OffsetSync]) -> None:
+        producer, topic = self._sync_producer, self.offset_syncs_topic
+        partitions = sorted(await producer.partitions_for(topic))
+        batches: dict[int, Any] = {}
+        for sync in syncs:
+            key, value = sync.key(), sync.value()
+            partition = self._sync_partitioner(key, partitions, partitions)
+            batch = batches.get(partition)
+            if batch is None:
+                batch = batches[partition] = producer.create_batch()
+            if batch.append(key=key, value=value, timestamp=None) is None:
+                await self._send_sync_batch(batch, partition)
+                batch = batches[partition] = producer.create_batch()
+                batch.append(key=key, value=value, timestamp=None)
+        for partition, batch in batches.items():
+            await self._send_sync_batch(batch, partition)
+
+    async def _send_sync_batch(self, batch: Any, partition: int) -> None:
+        future = await self._sync_producer.send_batch(
+            batch, self.offset_syncs_topic, partition=partition
         )
         self._sync_sends.add(future)
         future.add_done_callback(self._sync_sent)
