@@ -3,7 +3,8 @@
 For each record size, on two fresh brokers, this measures in the same run:
 
 - ``consume_only``: aiokafka reading the source topic (``getmany(max_records=10000)``);
-- ``naive_mirror``: aiokafka ``getmany`` → one ``send()`` per record to the target;
+- ``naive_mirror``: aiokafka ``getmany`` → one ``send()`` per record to the target, and
+  its end-to-end latency at the same rate as the connector's (in its own process);
 - ``smart_connect``: a ``smart-connect standalone`` process mirroring the same topic:
   records/s and MB/s from its first mirrored record to its last, time from process start
   to the first mirrored record, end-to-end latency p50/p99 at a fixed lower rate, and the
@@ -34,6 +35,7 @@ from benchmarks.common import emit, fresh_broker, machine, rates
 TOPIC = "bench"
 LATENCY_TOPIC = "latency"
 PARTITIONS = 3
+LATENCY_SECONDS = 10.0
 
 
 async def create_topic(bootstrap: str, name: str, partitions: int = PARTITIONS) -> None:
@@ -86,16 +88,21 @@ async def consume_only(bootstrap: str, records: int, size: int) -> dict[str, Any
         await consumer.stop()
 
 
-async def naive_mirror(source: str, target: str, records: int, size: int) -> dict[str, Any]:
-    await create_topic(target, "naive")
-    consumer = AIOKafkaConsumer(bootstrap_servers=source, enable_auto_commit=False)
-    producer = AIOKafkaProducer(
+def naive_producer(target: str) -> AIOKafkaProducer:
+    """The naive mirror's producer: tuned like the connector's (big batches, 5 ms linger)."""
+    return AIOKafkaProducer(
         bootstrap_servers=target,
         acks="all",
         linger_ms=5,
         max_batch_size=512 * 1024,
         max_request_size=16 * 1024 * 1024,
     )
+
+
+async def naive_mirror(source: str, target: str, records: int, size: int) -> dict[str, Any]:
+    await create_topic(target, "naive")
+    consumer = AIOKafkaConsumer(bootstrap_servers=source, enable_auto_commit=False)
+    producer = naive_producer(target)
     await consumer.start()
     await producer.start()
     try:
@@ -125,6 +132,30 @@ async def naive_mirror(source: str, target: str, records: int, size: int) -> dic
     finally:
         await producer.stop()
         await consumer.stop()
+
+
+async def relay(source: str, target: str) -> None:
+    """The naive mirror as a latency baseline: ``LATENCY_TOPIC`` → ``naive.<topic>``, forever.
+
+    Same fetch wait, linger and batch size as the connector, so the difference is its own.
+    """
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=source, enable_auto_commit=False, fetch_max_wait_ms=20
+    )
+    producer = naive_producer(target)
+    await consumer.start()
+    await producer.start()
+    tps = [TopicPartition(LATENCY_TOPIC, p) for p in range(PARTITIONS)]
+    consumer.assign(tps)
+    await consumer.seek_to_beginning(*tps)
+    print("ready", flush=True)
+    while True:
+        batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+        for tp, msgs in batch.items():
+            for m in msgs:
+                await producer.send(
+                    f"naive.{LATENCY_TOPIC}", m.value, key=m.key, partition=tp.partition
+                )
 
 
 async def true_ends(bootstrap: str, topic: str) -> int:
@@ -209,9 +240,10 @@ def start_worker(source: str, target: str, workdir: Path) -> subprocess.Popen[by
 
 
 async def latency(
-    source: str, target: str, rate: int, seconds: float, size: int = 100
+    source: str, target: str, remote_topic: str, rate: int, seconds: float, size: int = 100
 ) -> dict[str, Any]:
-    """Send ``rate`` records/s for ``seconds``; time each record until it is on the target.
+    """Send ``rate`` records/s for ``seconds``; time each record until it is in
+    ``remote_topic`` on the target.
 
     The first second is a warm-up (connections, metadata, first fetches) and not counted.
     """
@@ -221,7 +253,7 @@ async def latency(
     producer = AIOKafkaProducer(bootstrap_servers=source, linger_ms=1)
     await consumer.start()
     await producer.start()
-    remote = [TopicPartition(f"a.{LATENCY_TOPIC}", p) for p in range(PARTITIONS)]
+    remote = [TopicPartition(remote_topic, p) for p in range(PARTITIONS)]
     consumer.assign(remote)
     await consumer.seek_to_beginning(*remote)
     warmup = rate  # one second's worth
@@ -296,6 +328,23 @@ async def smart_connect(source: str, target: str, records: int, size: int) -> di
             proc.wait()
 
 
+async def relayed_latency(source: str, target: str, rate: int, size: int) -> dict[str, Any]:
+    """``latency`` through the naive mirror, run in its own process like the worker."""
+    proc = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "benchmarks.mirror", "--relay", source, target],
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert proc.stdout is not None
+        if (await proc.stdout.readline()).strip() != b"ready":
+            raise RuntimeError(f"naive relay did not start (exit {proc.returncode})")
+        return await latency(source, target, f"naive.{LATENCY_TOPIC}", rate, LATENCY_SECONDS, size)
+    finally:
+        proc.kill()
+        await proc.wait()
+
+
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -316,11 +365,19 @@ async def run_size(size: int, records: int, latency_rate: int) -> dict[str, Any]
     with fresh_broker("lat-a") as a, fresh_broker("lat-b") as b:
         await create_topic(a, TOPIC)
         await create_topic(a, LATENCY_TOPIC)
+        await create_topic(b, f"naive.{LATENCY_TOPIC}")
+        naive["latency"] = await relayed_latency(a, b, latency_rate, size)
+        log(f"naive latency: {naive['latency']}")
+    with fresh_broker("lat-a") as a, fresh_broker("lat-b") as b:
+        await create_topic(a, TOPIC)
+        await create_topic(a, LATENCY_TOPIC)
         with tempfile.TemporaryDirectory() as tmp:
             proc = start_worker(a, b, Path(tmp))
             try:
                 await until(lambda: topic_exists(b, f"a.{LATENCY_TOPIC}"), 0.05)
-                mirror["latency"] = await latency(a, b, latency_rate, 5.0, size)
+                mirror["latency"] = await latency(
+                    a, b, f"a.{LATENCY_TOPIC}", latency_rate, LATENCY_SECONDS, size
+                )
             finally:
                 proc.kill()
                 proc.wait()
@@ -340,10 +397,15 @@ async def run_size(size: int, records: int, latency_rate: int) -> dict[str, Any]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1024")
-    parser.add_argument("--records-100", type=int, default=300_000)
-    parser.add_argument("--records-1024", type=int, default=60_000)
+    # a few seconds of copying at each size: shorter windows swing too much
+    parser.add_argument("--records-100", type=int, default=1_000_000)
+    parser.add_argument("--records-1024", type=int, default=200_000)
     parser.add_argument("--latency-rate", type=int, default=10_000)
+    parser.add_argument("--relay", nargs=2, metavar=("SOURCE", "TARGET"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.relay:
+        asyncio.run(relay(*args.relay))
+        return
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         records = args.records_100 if size <= 100 else args.records_1024
