@@ -310,9 +310,6 @@ class ReplicatorTask(SourceTask):
     async def commit(self) -> None:
         await self.mirror.commit()
 
-    async def commit_record(self, record: SourceRecord, metadata: Any) -> None:
-        await self.mirror.commit_record(record, metadata)
-
     async def stop(self) -> None:
         try:
             if getattr(self, "checkpoint", None) is not None:

@@ -32,7 +32,7 @@ from connectors.kafka_mirror.config import (
     MirrorSourceConfig,
 )
 from connectors.kafka_mirror.policy import offset_syncs_topic
-from connectors.kafka_mirror.syncs import HandoffTracker, OffsetSync, SyncEmitter
+from connectors.kafka_mirror.syncs import HandoffTracker, OffsetSync
 from connectors.kafka_mirror.topics import (
     ensure_remote_topics,
     ensure_topic,
@@ -116,9 +116,7 @@ class MirrorSourceTask(SourceTask):
         self._partitions: dict[KafkaTP, dict[str, Any]] = {}
         self._remote: dict[str, str] = {}
         self._positions: dict[KafkaTP, int] = {}
-        self._emitter = SyncEmitter()
         self._next_refresh = 0.0
-        self._acks_seen = False
         self._handoff = HandoffTracker()
         self._tracking = False
         self._sync_sends: set[asyncio.Future[Any]] = set()
@@ -138,7 +136,6 @@ class MirrorSourceTask(SourceTask):
         self.source: Cluster = cfg.cluster("source")
         self.target: Cluster = cfg.cluster("target")
         self.task_id = self.context.task_id
-        self._emitter = SyncEmitter(cfg.offset_lag_max)
         self._handoff = HandoffTracker(cfg.offset_lag_max)
         self._target_alias_bytes = cfg.target_alias.encode()
         self._provenance = (PROVENANCE_HEADER, cfg.source_alias.encode())
@@ -280,7 +277,6 @@ class MirrorSourceTask(SourceTask):
         for tp in list(self._positions):
             if tp not in partitions:
                 del self._positions[tp]
-                self._emitter.forget(tp.topic, tp.partition)
                 self._handoff.forget(tp.topic, tp.partition)
         if added and self._tracking:
             # nothing of these partitions is in flight: a quiet moment to start from
@@ -387,32 +383,9 @@ class MirrorSourceTask(SourceTask):
 
     # ------------------------------------------------------------ offset syncs
 
-    async def commit_record(self, record: SourceRecord, metadata: Any) -> None:
-        """The target acknowledged ``record`` (Kafka Connect's ``commitRecord``).
-
-        ``metadata`` is the producer's record metadata (``.offset``) or the offset itself.
-        Gives exact offset syncs; without this hook the task falls back to lower bounds.
-        """
-        if self._sync_producer is None or record.source_offset is None:
-            return
-        self._acks_seen = True
-        self._tracking = False
-        downstream = metadata if isinstance(metadata, int) else getattr(metadata, "offset", None)
-        if downstream is None or downstream < 0:
-            return
-        sp = record.source_partition
-        sync = self._emitter.update(
-            str(sp["topic"]),
-            int(sp["partition"]),
-            int(record.source_offset["offset"]) - 1,
-            downstream,
-        )
-        if sync is not None:
-            await self._write_syncs([sync])
-
     async def commit(self) -> None:
         """After a checkpoint: every record handed out so far is acknowledged."""
-        if self._sync_producer is None or self._acks_seen:
+        if self._sync_producer is None:
             return
         pending = [KafkaTP(t, p) for t, p in self._handoff.pending()]
         if not pending:

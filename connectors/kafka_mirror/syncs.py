@@ -95,49 +95,6 @@ class Checkpoint:
 
 
 @dataclass
-class _PartitionSyncState:
-    last_upstream: int = -1
-    last_downstream: int = -1
-    synced_upstream: int = -1
-    synced_downstream: int = -1
-
-
-@dataclass
-class SyncEmitter:
-    """Decides, record by acknowledged record, when a partition needs a new offset sync.
-
-    A sync is due for the first record, once ``lag_max`` records passed since the last
-    sync, and whenever the stream is not contiguous (a gap upstream from compaction or
-    transaction markers, or the target offset going backwards after a restart).
-    """
-
-    lag_max: int = 100
-    _state: dict[tuple[str, int], _PartitionSyncState] = field(default_factory=dict)
-
-    def update(
-        self, topic: str, partition: int, upstream: int, downstream: int
-    ) -> OffsetSync | None:
-        """Record that ``upstream`` landed at ``downstream``; the sync to write, if due."""
-        st = self._state.get((topic, partition))
-        if st is None:
-            st = self._state[(topic, partition)] = _PartitionSyncState()
-        due = (
-            st.synced_upstream < 0
-            or upstream - st.synced_upstream >= self.lag_max
-            or upstream != st.last_upstream + 1
-            or downstream <= st.last_downstream
-        )
-        st.last_upstream, st.last_downstream = upstream, downstream
-        if not due:
-            return None
-        st.synced_upstream, st.synced_downstream = upstream, downstream
-        return OffsetSync(topic, partition, upstream, downstream)
-
-    def forget(self, topic: str, partition: int) -> None:
-        self._state.pop((topic, partition), None)
-
-
-@dataclass
 class OffsetSyncStore:
     """The offset syncs read so far, per source partition, for translating group offsets.
 

@@ -8,41 +8,19 @@ from connectors.kafka_mirror.syncs import (
     HandoffTracker,
     OffsetSync,
     OffsetSyncStore,
-    SyncEmitter,
 )
-
-
-def test_emitter_syncs_first_record_then_every_lag_max() -> None:
-    emitter = SyncEmitter(lag_max=10)
-    emitted = [s for u in range(35) if (s := emitter.update("t", 0, u, u + 1000))]
-    assert [s.upstream for s in emitted] == [0, 10, 20, 30]
-    assert emitted[1] == OffsetSync("t", 0, 10, 1010)
-
-
-def test_emitter_syncs_on_gaps_and_rewinds() -> None:
-    emitter = SyncEmitter(lag_max=100)
-    assert emitter.update("t", 0, 0, 0)
-    assert emitter.update("t", 0, 1, 1) is None
-    assert emitter.update("t", 0, 5, 2)  # upstream gap (compaction, markers)
-    assert emitter.update("t", 0, 6, 3) is None
-    assert emitter.update("t", 0, 3, 4)  # replay after a restart: not contiguous
-    assert emitter.update("t", 0, 4, 2)  # downstream went backwards
-
-
-def test_lag_zero_syncs_every_record() -> None:
-    emitter = SyncEmitter(lag_max=0)
-    assert all(emitter.update("t", 0, u, u) for u in range(5))
 
 
 def test_translation_is_never_ahead_and_bounded() -> None:
     lag = 100
-    emitter, store = SyncEmitter(lag_max=lag), OffsetSyncStore()
+    tracker, store = HandoffTracker(lag_max=lag), OffsetSyncStore()
     offset_shift = 37  # the target partition already held 37 records
-    for u in range(1000):
-        sync = emitter.update("t", 0, u, u + offset_shift)
-        if sync:
-            store.add(sync)
-    for committed in range(1, 1000):
+    tracker.baseline("t", 0, offset_shift)
+    for start in range(0, 1000, 64):  # handed out poll by poll
+        tracker.handed_many("t", 0, list(range(start, min(start + 64, 1000))))
+    for sync in tracker.quiet("t", 0, 1000, 1000 + offset_shift):
+        store.add(sync)
+    for committed in range(1, 1001):
         translated = store.translate("t", 0, committed)
         assert translated is not None
         true_position = committed + offset_shift
