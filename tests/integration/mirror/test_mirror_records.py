@@ -52,3 +52,39 @@ async def test_100k_records_identical_on_target(clusters: tuple[str, str], uniqu
     for p, ids in by_partition.items():
         assert ids == sorted(ids), f"partition {p} out of order"
         assert ids == list(range(p, COUNT, PARTITIONS))
+
+
+CODECS = ("gzip", "snappy", "lz4", "zstd")
+
+
+async def test_every_target_compression_copies_records_intact(
+    clusters: tuple[str, str], unique: str
+) -> None:
+    """One flow per ``compression.type``, all in one worker: the records arrive as sent."""
+    a, b = clusters
+    count = 2_000
+    value = b"compressible " * 20  # the codec must actually shrink and restore something
+    for codec in CODECS:
+        topic = f"{codec}-{unique}"
+        await create_topic(a, topic, 2)
+        await produce(
+            a,
+            topic,
+            (
+                {"key": b"%d" % i, "value": value + b"%d" % i, "partition": i % 2}
+                for i in range(count)
+            ),
+        )
+    tasks = [
+        {
+            "name": f"{codec}-{unique}",
+            "config": flow(a, b, topics=f"{codec}-{unique}", **{"compression.type": codec}),
+        }
+        for codec in CODECS
+    ]
+    async with StandaloneHerder.running(worker_config(a), tasks):
+        for codec in CODECS:
+            got = await mirrored(b, f"a.{codec}-{unique}", count)
+            assert sorted(int(m.key) for m in got) == list(range(count)), codec
+            assert all(m.value == value + m.key for m in got), codec
+            assert all(m.partition == int(m.key) % 2 for m in got), codec
