@@ -181,7 +181,8 @@ class MirrorSourceTask(SourceTask):
             replication_factor=cfg.offset_syncs_replication_factor,
             configs={"cleanup.policy": "compact"},
         )
-        self._sync_producer = side.producer(linger_ms=50, acks="all")
+        # big batches: a checkpoint after a large copy writes thousands of syncs at once
+        self._sync_producer = side.producer(linger_ms=50, acks="all", max_batch_size=512 * 1024)
         await self._sync_producer.start()
         self._target_consumer = self.target.consumer(
             enable_auto_commit=False, max_partition_fetch_bytes=1024, fetch_max_wait_ms=10
