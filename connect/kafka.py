@@ -227,6 +227,19 @@ def _is_connection_key(key: str) -> bool:
     return key.startswith(("bootstrap.", "security.", "sasl.", "ssl."))
 
 
+async def knows_partition(producer: AIOKafkaProducer, topic: str, partition: int) -> None:
+    """Refresh the producer's metadata when ``partition`` of ``topic`` is newer than it.
+
+    A connector may grow a topic while it runs (the mirror does when its source grows);
+    aiokafka refuses a partition it has not seen until its next periodic refresh.
+    """
+    if partition in await producer.partitions_for(topic):
+        return
+    await producer.client.force_metadata_update()
+    if partition not in await producer.partitions_for(topic):
+        raise RetriableError(f"{topic} has no partition {partition} (yet)")
+
+
 def translate(exc: BaseException, what: str) -> ConnectError:
     """A ``ConnectError`` for an aiokafka error, retriable when Kafka says so."""
     retriable = bool(getattr(exc, "retriable", False))

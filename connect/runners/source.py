@@ -29,7 +29,7 @@ from connect.api import (
 )
 from connect.converters.simple import BytesConverter
 from connect.errors import SKIP, Stage
-from connect.kafka import translate
+from connect.kafka import knows_partition, translate
 from connect.offsets import KafkaOffsetStore, partition_key
 from connect.runners.base import RunnerContext, RunnerIds, TaskRunner, freeze_startup_objects
 
@@ -310,6 +310,7 @@ class SourceRunner(TaskRunner):
 
         async def send() -> Any:
             try:
+                await knows_partition(producer, slot[0], slot[1])
                 return await producer.send_batch(batch, slot[0], partition=slot[1])
             except KafkaError as exc:
                 raise translate(exc, f"cannot send to {slot[0]}") from exc
