@@ -105,3 +105,45 @@ async def test_latest_start_skips_existing_records(clusters: tuple[str, str], un
 
 async def _has(bootstrap: str, topic: str) -> bool:
     return topic in await topics_on(bootstrap)
+
+
+async def test_new_source_partitions_are_mirrored_without_restart(
+    clusters: tuple[str, str], unique: str, on_tansu: bool
+) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient, NewPartitions
+
+    skip_on_tansu(on_tansu, "no create_partitions (API 37)")
+    a, b = clusters
+    topic = f"grow-{unique}"
+    await create_topic(a, topic, 1)
+    await produce(a, topic, records(10, "old"))
+    config = flow(a, b, topics=topic)
+    async with StandaloneHerder.running(
+        worker_config(a), [{"name": f"g-{unique}", "config": config}]
+    ):
+        await mirrored(b, f"a.{topic}", 10)
+        admin = AIOKafkaAdminClient(bootstrap_servers=a)
+        await admin.start()
+        try:
+            await admin.create_partitions({topic: NewPartitions(3)})
+        finally:
+            await admin.close()
+        await wait_until(
+            lambda: _partitions(a, topic, 3), timeout=20, message="3 source partitions"
+        )
+        new = records(20, "new")
+        spread = ({"key": k, "value": v, "partition": 1 + i % 2} for i, (k, v) in enumerate(new))
+        await produce(a, topic, spread)
+        # refresh.topics.interval.seconds=1 in the test flow: grown while running
+        await wait_until(
+            lambda: _partitions(b, f"a.{topic}", 3), timeout=20, message="3 remote partitions"
+        )
+        got = await mirrored(b, f"a.{topic}", 30)
+    assert sorted(m.key for m in got) == sorted(k for k, _ in records(10, "old") + new)
+    for m in got:
+        if m.key.startswith(b"new"):
+            assert m.partition == 1 + int(m.key.split(b"-")[1]) % 2
+
+
+async def _partitions(bootstrap: str, topic: str, count: int) -> bool:
+    return (await topics_on(bootstrap)).get(topic) == count
