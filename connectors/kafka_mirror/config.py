@@ -32,8 +32,8 @@ TASK_COUNT_KEY = "mirror.task.count"
 """Set by the connector in every task config: how many tasks share the partitions."""
 
 
-class MirrorClustersConfig(ConnectorConfig):
-    """Both clusters of a flow and the replication policy; shared by all mirror connectors."""
+class SourceClusterConfig(ConnectorConfig):
+    """Both aliases and the source cluster's connection: what every mirror connector has."""
 
     source_alias: str = Field("source", alias="source.cluster.alias", min_length=1)
     target_alias: str = Field("target", alias="target.cluster.alias", min_length=1)
@@ -44,6 +44,23 @@ class MirrorClustersConfig(ConnectorConfig):
     source_username: str | None = Field(None, alias="source.cluster.sasl.username")
     source_password: SecretStr | None = Field(None, alias="source.cluster.sasl.password")
     source_cafile: str | None = Field(None, alias="source.cluster.ssl.cafile")
+
+    def cluster(self, side: Literal["source", "target"] = "source") -> Cluster:
+        """Alias and connection settings of one side (the target's where the config has it)."""
+        settings: dict[str, Any] = {
+            "bootstrap.servers": getattr(self, f"{side}_bootstrap"),
+            "security.protocol": getattr(self, f"{side}_protocol"),
+            "sasl.mechanism": getattr(self, f"{side}_mechanism"),
+            "sasl.username": getattr(self, f"{side}_username"),
+            "sasl.password": getattr(self, f"{side}_password"),
+            "ssl.cafile": getattr(self, f"{side}_cafile"),
+        }
+        alias = self.source_alias if side == "source" else self.target_alias
+        return Cluster(alias, {k: v for k, v in settings.items() if v is not None})
+
+
+class MirrorClustersConfig(SourceClusterConfig):
+    """Both clusters of a flow and the replication policy; shared by flow connectors."""
 
     target_bootstrap: str = Field(alias="target.cluster.bootstrap.servers", min_length=1)
     target_protocol: Protocol = Field("PLAINTEXT", alias="target.cluster.security.protocol")
@@ -86,19 +103,6 @@ class MirrorClustersConfig(ConnectorConfig):
                     f"{side}.cluster.sasl.mechanism, .sasl.username and .sasl.password"
                 )
         return self
-
-    def cluster(self, side: Literal["source", "target"]) -> Cluster:
-        """Alias and connection settings of one side."""
-        settings: dict[str, Any] = {
-            "bootstrap.servers": getattr(self, f"{side}_bootstrap"),
-            "security.protocol": getattr(self, f"{side}_protocol"),
-            "sasl.mechanism": getattr(self, f"{side}_mechanism"),
-            "sasl.username": getattr(self, f"{side}_username"),
-            "sasl.password": getattr(self, f"{side}_password"),
-            "ssl.cafile": getattr(self, f"{side}_cafile"),
-        }
-        alias = self.source_alias if side == "source" else self.target_alias
-        return Cluster(alias, {k: v for k, v in settings.items() if v is not None})
 
     @property
     def policy(self) -> ReplicationPolicy:
@@ -190,32 +194,13 @@ class MirrorCheckpointConfig(MirrorClustersConfig):
         return TopicFilter(tuple(self.topics), tuple(self.topics_exclude))
 
 
-class MirrorHeartbeatConfig(ConnectorConfig):
+class MirrorHeartbeatConfig(SourceClusterConfig):
     """``mirror-heartbeat``: beats written to ``heartbeats`` on the source cluster.
 
     Only the source side's connection is needed (the heartbeats are written there and
     copied by the flow's ``mirror-source`` like any topic).
     """
 
-    source_alias: str = Field("source", alias="source.cluster.alias", min_length=1)
-    target_alias: str = Field("target", alias="target.cluster.alias", min_length=1)
-    source_bootstrap: str = Field(alias="source.cluster.bootstrap.servers", min_length=1)
-    source_protocol: Protocol = Field("PLAINTEXT", alias="source.cluster.security.protocol")
-    source_mechanism: Mechanism | None = Field(None, alias="source.cluster.sasl.mechanism")
-    source_username: str | None = Field(None, alias="source.cluster.sasl.username")
-    source_password: SecretStr | None = Field(None, alias="source.cluster.sasl.password")
-    source_cafile: str | None = Field(None, alias="source.cluster.ssl.cafile")
     emit_interval: float = Field(1.0, gt=0, alias="emit.heartbeats.interval.seconds")
     emit_enabled: bool = Field(True, alias="emit.heartbeats.enabled")
     replication_factor: int = Field(3, ge=1, alias="heartbeats.topic.replication.factor")
-
-    def cluster(self) -> Cluster:
-        settings: dict[str, Any] = {
-            "bootstrap.servers": self.source_bootstrap,
-            "security.protocol": self.source_protocol,
-            "sasl.mechanism": self.source_mechanism,
-            "sasl.username": self.source_username,
-            "sasl.password": self.source_password,
-            "ssl.cafile": self.source_cafile,
-        }
-        return Cluster(self.source_alias, {k: v for k, v in settings.items() if v is not None})
