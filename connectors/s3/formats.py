@@ -15,7 +15,7 @@ import base64
 import io
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from connect.api import ConfigError, DataError, SinkRecord
@@ -51,8 +51,14 @@ def header_entry(name: str, value: bytes | None) -> dict[str, Any]:
         return {"key": name, "value_base64": base64.b64encode(value).decode("ascii")}
 
 
-def envelope(record: SinkRecord) -> dict[str, Any]:
-    """The record with its coordinates, as ``store.envelope`` writes it."""
+def envelope(
+    record: SinkRecord,
+    header: Callable[[str, bytes | None], dict[str, Any]] = header_entry,
+) -> dict[str, Any]:
+    """The record with its coordinates, as ``store.envelope`` writes it.
+
+    ``header`` shapes each header entry (text formats make bytes printable; Avro keeps them).
+    """
     return {
         "topic": record.topic,
         "partition": record.partition,
@@ -60,8 +66,13 @@ def envelope(record: SinkRecord) -> dict[str, Any]:
         "timestamp": record.timestamp,
         "key": record.key,
         "value": record.value,
-        "headers": [header_entry(k, v) for k, v in record.headers],
+        "headers": [header(k, v) for k, v in record.headers],
     }
+
+
+def raw_header_entry(name: str, value: bytes | None) -> dict[str, Any]:
+    """A header as an Avro envelope entry: the bytes as they are."""
+    return {"key": name, "value": value}
 
 
 class FileEncoder(ABC):
@@ -366,15 +377,7 @@ class AvroFormat(Format):
 
     def datum(self, record: SinkRecord) -> Any:
         if self.envelope:
-            return {
-                "topic": record.topic,
-                "partition": record.partition,
-                "offset": record.offset,
-                "timestamp": record.timestamp,
-                "key": record.key,
-                "value": record.value,
-                "headers": [{"key": k, "value": v} for k, v in record.headers],
-            }
+            return envelope(record, raw_header_entry)
         return record.value
 
     def encoder(self, record: SinkRecord) -> FileEncoder:
