@@ -6,10 +6,21 @@ import uuid
 
 import pytest
 
-from tests.fixtures.kafka import kafka_bootstrap, kafka_target_bootstrap, on_tansu
+from tests.fixtures.kafka import (
+    either_on_tansu,
+    kafka_bootstrap,
+    kafka_target_bootstrap,
+    on_tansu,
+)
 from tests.fixtures.s3 import s3_server
 
-__all__ = ["kafka_bootstrap", "kafka_target_bootstrap", "on_tansu", "s3_server"]
+__all__ = [
+    "either_on_tansu",
+    "kafka_bootstrap",
+    "kafka_target_bootstrap",
+    "on_tansu",
+    "s3_server",
+]
 
 
 @pytest.fixture

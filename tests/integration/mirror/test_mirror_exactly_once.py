@@ -17,9 +17,9 @@ pytestmark = pytest.mark.kafka
 
 
 async def test_exactly_once_mode_mirrors_each_record_once(
-    clusters: tuple[str, str], unique: str, on_tansu: bool
+    clusters: tuple[str, str], unique: str, either_on_tansu: bool
 ) -> None:
-    skip_on_tansu(on_tansu, "no idempotent/transactional producer (InitProducerId v0)")
+    skip_on_tansu(either_on_tansu, "no idempotent/transactional producer (InitProducerId v0)")
     a, b = clusters
     topic = f"eos-{unique}"
     await create_topic(a, topic, 2)
