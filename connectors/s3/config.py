@@ -1,4 +1,9 @@
-"""The S3 sink's options, named as the Confluent S3 sink names them where it has a name."""
+"""The S3 connectors' options, named as the Confluent S3 sink names them where it has a name.
+
+``S3StoreConfig`` holds what the sink and the source share (the bucket, the layout of
+the archive, the format); ``S3SinkConfig`` adds rotation and upload, the source's
+config (``source_config.py``) adds what to restore.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from connect.api import CommaList, ConnectorConfig
+from connectors.s3.extras import require_pyarrow
+from connectors.s3.timeformat import TimeFormat
 
 MB = 1024 * 1024
 
@@ -74,8 +81,8 @@ def unescape(value: str) -> str:
     return codecs.decode(value, "unicode_escape")
 
 
-class S3SinkConfig(ConnectorConfig):
-    """Options of the ``s3-sink`` connector (task-JSON keys are the aliases)."""
+class S3StoreConfig(ConnectorConfig):
+    """What sink and source share: where the archive is, its layout and its format."""
 
     # ---------------------------------------------------------------- target
     bucket: str = Field(alias="s3.bucket.name", min_length=1, description="Target bucket")
@@ -129,19 +136,7 @@ class S3SinkConfig(ConnectorConfig):
     timestamp_extractor: str = Field("Record", alias="timestamp.extractor")
     timestamp_field: str | None = Field(None, alias="timestamp.field")
 
-    # ---------------------------------------------------------------- rotation
-    flush_size: int = Field(10_000, ge=1, alias="flush.size")
-    rotate_interval_ms: int = Field(-1, alias="rotate.interval.ms")
-    rotate_schedule_interval_ms: int = Field(-1, alias="rotate.schedule.interval.ms")
-
-    # ---------------------------------------------------------------- upload
-    part_size: int = Field(25 * MB, ge=5 * MB, le=5 * 1024 * MB, alias="s3.part.size")
-    compression: Literal["none", "gzip"] = Field("none", alias="s3.compression.type")
-    compression_level: int = Field(-1, ge=-1, le=9, alias="s3.compression.level")
     retry_backoff_ms: int = Field(200, ge=0, alias="s3.retry.backoff.ms")
-    part_retries: int = Field(3, ge=0, alias="s3.part.retries")
-    buffer_max_bytes: int = Field(128 * MB, ge=1 * MB, alias="s3.buffer.max.bytes")
-    upload_concurrency: int = Field(4, ge=1, le=64, alias="s3.upload.concurrency")
     connect_timeout_ms: int = Field(5_000, ge=1, alias="s3.connect.timeout.ms")
     request_timeout_ms: int = Field(60_000, ge=1, alias="s3.request.timeout.ms")
 
@@ -183,13 +178,11 @@ class S3SinkConfig(ConnectorConfig):
     @classmethod
     def _path_format(cls, value: str | None) -> str | None:
         if value is not None:
-            from connectors.s3.timeformat import TimeFormat
-
             TimeFormat(value)  # raises ValueError naming the bad letter
         return value
 
     @model_validator(mode="after")
-    def _consistent(self) -> S3SinkConfig:
+    def _consistent(self) -> S3StoreConfig:
         if self.partitioner in ("hourly", "daily"):
             fmt, duration = _HOURLY if self.partitioner == "hourly" else _DAILY
             object.__setattr__(self, "partitioner", "time")
@@ -209,10 +202,29 @@ class S3SinkConfig(ConnectorConfig):
                 "keys and headers with json, avro or parquet"
             )
         if self.format == "parquet":
-            from connectors.s3.formats import require_pyarrow
-
             require_pyarrow()
         return self
+
+    def prefix(self) -> str:
+        """The key prefix everything of this connector lives under (``topics.dir/``)."""
+        return f"{self.topics_dir}/" if self.topics_dir else ""
+
+
+class S3SinkConfig(S3StoreConfig):
+    """Options of the ``s3-sink`` connector (task-JSON keys are the aliases)."""
+
+    # ---------------------------------------------------------------- rotation
+    flush_size: int = Field(10_000, ge=1, alias="flush.size")
+    rotate_interval_ms: int = Field(-1, alias="rotate.interval.ms")
+    rotate_schedule_interval_ms: int = Field(-1, alias="rotate.schedule.interval.ms")
+
+    # ---------------------------------------------------------------- upload
+    part_size: int = Field(25 * MB, ge=5 * MB, le=5 * 1024 * MB, alias="s3.part.size")
+    compression: Literal["none", "gzip"] = Field("none", alias="s3.compression.type")
+    compression_level: int = Field(-1, ge=-1, le=9, alias="s3.compression.level")
+    part_retries: int = Field(3, ge=0, alias="s3.part.retries")
+    buffer_max_bytes: int = Field(128 * MB, ge=1 * MB, alias="s3.buffer.max.bytes")
+    upload_concurrency: int = Field(4, ge=1, le=64, alias="s3.upload.concurrency")
 
     @property
     def needs_timestamp(self) -> bool:
@@ -223,7 +235,3 @@ class S3SinkConfig(ConnectorConfig):
     def exactly_once(self) -> bool:
         """Whether replays rewrite exactly the same objects (see docs/s3.md)."""
         return self.timestamp_extractor != "Wallclock" and self.rotate_schedule_interval_ms <= 0
-
-    def prefix(self) -> str:
-        """The key prefix everything of this connector lives under (``topics.dir/``)."""
-        return f"{self.topics_dir}/" if self.topics_dir else ""

@@ -21,19 +21,7 @@ from typing import Any
 from connect.api import ConfigError, DataError, SinkRecord
 from connectors.s3.avro_schema import connect_to_avro, infer_avro
 from connectors.s3.config import S3SinkConfig
-
-PARQUET_HINT = "format.class parquet needs pyarrow: pip install 'smart-connect[parquet]'"
-
-
-def require_pyarrow() -> Any:
-    """Import pyarrow (the ``parquet`` extra) or fail with the install command."""
-    try:
-        import pyarrow
-        import pyarrow.parquet
-    except ImportError as exc:
-        raise ConfigError(PARQUET_HINT, key="format.class") from exc
-    return pyarrow
-
+from connectors.s3.extras import require_pyarrow
 
 def _json_default(obj: Any) -> Any:
     if isinstance(obj, bytes | bytearray | memoryview):

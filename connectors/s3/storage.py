@@ -25,7 +25,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from connect.api import ConfigError, ConnectError, RetriableError
-from connectors.s3.config import S3SinkConfig
+from connectors.s3.config import S3SinkConfig, S3StoreConfig
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -93,8 +93,11 @@ def _session() -> Any:
     return boto3.session.Session(botocore_session=core)
 
 
-def make_client(config: S3SinkConfig) -> Any:
-    """A boto3 S3 client for ``config`` (blocking to build: call it off the loop)."""
+def make_client(config: S3StoreConfig, connections: int | None = None) -> Any:
+    """A boto3 S3 client for ``config`` (blocking to build: call it off the loop).
+
+    ``connections`` sizes the HTTP pool (default: the sink's ``s3.upload.concurrency`` + 4).
+    """
     # imported here: boto3 takes ~0.2 s to import, a cost every worker start would pay
     from botocore.config import Config
 
@@ -110,7 +113,7 @@ def make_client(config: S3SinkConfig) -> Any:
             retries={"max_attempts": 1, "mode": "standard"},  # tenacity retries instead
             connect_timeout=config.connect_timeout_ms / 1000,
             read_timeout=config.request_timeout_ms / 1000,
-            max_pool_connections=config.upload_concurrency + 4,
+            max_pool_connections=connections or getattr(config, "upload_concurrency", 4) + 4,
             # OBS and older S3-compatible stores refuse the newer default checksum headers
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
