@@ -23,6 +23,7 @@ from connectors.s3.avro_schema import connect_to_avro, infer_avro
 from connectors.s3.config import S3SinkConfig
 from connectors.s3.extras import require_pyarrow
 
+
 def _json_default(obj: Any) -> Any:
     if isinstance(obj, bytes | bytearray | memoryview):
         return base64.b64encode(bytes(obj)).decode("ascii")
