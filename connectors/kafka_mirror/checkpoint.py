@@ -23,10 +23,10 @@ from aiokafka.errors import KafkaError
 from connect.api import ConfigError, SourceConnector, SourceRecord, SourceTask
 from connectors.kafka_mirror.clients import Cluster, translate
 from connectors.kafka_mirror.config import TASK_COUNT_KEY, MirrorCheckpointConfig
-from connectors.kafka_mirror.policy import checkpoints_topic, offset_syncs_topic
 from connectors.kafka_mirror.source import VERSION, byte_task_configs
 from connectors.kafka_mirror.syncs import Checkpoint, OffsetSync, OffsetSyncStore
 from connectors.kafka_mirror.topics import ensure_topic
+from connectors.kafka_mirror.wire import ForeignRecords, WireError
 
 log = structlog.get_logger(__name__)
 
@@ -74,6 +74,8 @@ class MirrorCheckpointTask(SourceTask):
         self._next_groups = 0.0
         self._next_emit = 0.0
         self._next_sync = 0.0
+        self._last: dict[tuple[str, str, int], Checkpoint] = {}
+        self._foreign_syncs: ForeignRecords | None = None
 
     async def start(self, config: Mapping[str, Any]) -> None:
         try:
@@ -85,7 +87,7 @@ class MirrorCheckpointTask(SourceTask):
         self.policy = cfg.policy
         self.source: Cluster = cfg.cluster("source")
         self.target: Cluster = cfg.cluster("target")
-        self.topic = checkpoints_topic(cfg.source_alias)
+        self.topic = self.policy.checkpoints_topic(cfg.source_alias)
         syncs_side = self.source if cfg.offset_syncs_location == "source" else self.target
         try:
             self._source_admin = self.source.admin()
@@ -102,7 +104,7 @@ class MirrorCheckpointTask(SourceTask):
             syncs_admin = (
                 self._source_admin if cfg.offset_syncs_location == "source" else self._target_admin
             )
-            syncs_topic = offset_syncs_topic(cfg.target_alias)
+            syncs_topic = self.policy.offset_syncs_topic(cfg.target_alias)
             await ensure_topic(
                 syncs_admin,
                 syncs_topic,
@@ -110,6 +112,8 @@ class MirrorCheckpointTask(SourceTask):
                 replication_factor=cfg.replication_factor,
                 configs={"cleanup.policy": "compact"},
             )
+            await self._load_checkpoints()
+            self._foreign_syncs = ForeignRecords(syncs_topic, "offset sync")
             self._syncs = syncs_side.consumer(enable_auto_commit=False)
             await self._syncs.start()
             tp = KafkaTP(syncs_topic, 0)
@@ -157,11 +161,46 @@ class MirrorCheckpointTask(SourceTask):
         batches = await self._syncs.getmany(
             timeout_ms=0 if self.embedded else 50, max_records=100_000
         )
+        foreign = self._foreign_syncs
         for messages in batches.values():
             for m in messages:
-                sync = OffsetSync.decode(m.key, m.value)
-                if sync is not None:
-                    self.store.add(sync)
+                try:
+                    self.store.add(OffsetSync.parse(m.key, m.value))
+                except WireError as exc:
+                    if foreign is not None:
+                        foreign.skip(m.partition, m.offset, exc)
+
+    async def _load_checkpoints(self) -> None:
+        """Read the checkpoints already written (by us or by MM2) to carry on from them."""
+        foreign = ForeignRecords(self.topic, "checkpoint")
+        reader = self.target.consumer(enable_auto_commit=False)
+        await reader.start()
+        try:
+            tp = KafkaTP(self.topic, 0)
+            reader.assign([tp])
+            await reader.seek_to_beginning(tp)
+            end = (await reader.end_offsets([tp]))[tp]
+            deadline = time.monotonic() + 30
+            while await reader.position(tp) < end and time.monotonic() < deadline:
+                batches = await reader.getmany(tp, timeout_ms=200, max_records=100_000)
+                for m in batches.get(tp, []):
+                    if m.value is None:
+                        continue
+                    try:
+                        cp = Checkpoint.parse(m.key, m.value)
+                    except WireError as exc:
+                        foreign.skip(m.partition, m.offset, exc)
+                        continue
+                    self._last[(cp.group, cp.topic, cp.partition)] = cp
+        finally:
+            await reader.stop()
+        if self._last:
+            log.info("checkpoints carried on", topic=self.topic, count=len(self._last))
+
+    def _goes_back(self, cp: Checkpoint) -> bool:
+        """A translation behind the last checkpoint while the group did not rewind."""
+        prev = self._last.get((cp.group, cp.topic, cp.partition))
+        return prev is not None and cp.upstream >= prev.upstream and cp.downstream < prev.downstream
 
     async def _refresh_groups(self) -> None:
         listed = await self._source_admin.list_consumer_groups()
@@ -194,11 +233,13 @@ class MirrorCheckpointTask(SourceTask):
                 if downstream is None:
                     continue
                 remote = self.policy.remote_topic(self.cfg.source_alias, tp.topic)
-                out.append(
-                    Checkpoint(
-                        group, remote, tp.partition, meta.offset, downstream, meta.metadata or ""
-                    )
+                cp = Checkpoint(
+                    group, remote, tp.partition, meta.offset, downstream, meta.metadata or ""
                 )
+                if self._goes_back(cp):
+                    continue
+                self._last[(cp.group, cp.topic, cp.partition)] = cp
+                out.append(cp)
         return out
 
     def _record(self, cp: Checkpoint) -> SourceRecord:

@@ -71,6 +71,9 @@ class MirrorClustersConfig(SourceClusterConfig):
 
     policy_class: str = Field("default", alias="replication.policy.class")
     separator: str = Field(".", alias="replication.policy.separator", min_length=1)
+    internal_separator: bool = Field(
+        True, alias="replication.policy.internal.topic.separator.enabled"
+    )
     topics_mapping: CommaList = Field(default_factory=list, alias="topics.mapping")
 
     @field_validator("policy_class")
@@ -107,7 +110,10 @@ class MirrorClustersConfig(SourceClusterConfig):
     @property
     def policy(self) -> ReplicationPolicy:
         return ReplicationPolicy(
-            self.policy_class, self.separator, parse_mapping(self.topics_mapping)
+            self.policy_class,
+            self.separator,
+            parse_mapping(self.topics_mapping),
+            self.internal_separator,
         )
 
 

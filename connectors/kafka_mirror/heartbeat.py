@@ -8,9 +8,9 @@ so the age of the newest beat on the target is the replication lag end to end.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka.errors import KafkaError
@@ -21,16 +21,58 @@ from connectors.kafka_mirror.config import MirrorHeartbeatConfig
 from connectors.kafka_mirror.policy import HEARTBEATS_TOPIC
 from connectors.kafka_mirror.source import VERSION
 from connectors.kafka_mirror.topics import ensure_topic
+from connectors.kafka_mirror.wire import Reader, WireError, int16, int64, string
+
+HEARTBEAT_VERSION = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """A beat of the flow ``source`` → ``target`` at ``timestamp`` (ms), MM2's format.
+
+    Key ``(sourceClusterAlias STRING, targetClusterAlias STRING)``, value
+    ``(version INT16 = 0, timestamp INT64)``.
+    """
+
+    source: str
+    target: str
+    timestamp: int
+
+    def key(self) -> bytes:
+        return heartbeat_key(self.source, self.target)
+
+    def value(self) -> bytes:
+        return heartbeat_value(self.timestamp)
+
+    @classmethod
+    def parse(cls, key: bytes | None, value: bytes | None) -> Heartbeat:
+        """Parse a record of a heartbeats topic; :class:`WireError` for anything else."""
+        v = Reader(value)
+        version = v.int16()
+        if version != HEARTBEAT_VERSION:
+            raise WireError(f"heartbeat version {version}, only {HEARTBEAT_VERSION} is known")
+        timestamp = v.int64()
+        v.end()
+        k = Reader(key)
+        source, target = k.string(), k.string()
+        k.end()
+        return cls(source, target, timestamp)
+
+    @classmethod
+    def decode(cls, key: bytes | None, value: bytes | None) -> Heartbeat | None:
+        """:meth:`parse`, with ``None`` for a record of another shape."""
+        try:
+            return cls.parse(key, value)
+        except WireError:
+            return None
 
 
 def heartbeat_key(source: str, target: str) -> bytes:
-    return json.dumps(
-        {"sourceClusterAlias": source, "targetClusterAlias": target}, sort_keys=True
-    ).encode()
+    return string(source) + string(target)
 
 
 def heartbeat_value(timestamp_ms: int) -> bytes:
-    return json.dumps({"timestamp": timestamp_ms}).encode()
+    return int16(HEARTBEAT_VERSION) + int64(timestamp_ms)
 
 
 class MirrorHeartbeatConnector(SourceConnector):

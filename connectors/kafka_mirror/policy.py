@@ -53,13 +53,13 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def offset_syncs_topic(target_alias: str) -> str:
-    """MirrorMaker 2's offset-syncs topic for a flow into ``target_alias``."""
-    return f"{OFFSET_SYNCS_PREFIX}{target_alias}.internal"
+    """MirrorMaker 2's offset-syncs topic for a flow into ``target_alias`` (default policy)."""
+    return ReplicationPolicy().offset_syncs_topic(target_alias)
 
 
 def checkpoints_topic(source_alias: str) -> str:
-    """MirrorMaker 2's checkpoints topic on the target for a flow from ``source_alias``."""
-    return f"{source_alias}{CHECKPOINTS_SUFFIX}"
+    """MirrorMaker 2's checkpoints topic for a flow from ``source_alias`` (default policy)."""
+    return ReplicationPolicy().checkpoints_topic(source_alias)
 
 
 def is_internal(topic: str) -> bool:
@@ -82,12 +82,33 @@ class ReplicationPolicy:
     kind: str = "default"
     separator: str = "."
     mapping: Mapping[str, str] = field(default_factory=dict)
+    internal_separator_enabled: bool = True
+    """``replication.policy.internal.topic.separator.enabled``: MM2's internal topic
+    names use ``separator`` too (else ``.``)."""
 
     def __post_init__(self) -> None:
         if self.kind not in ("default", "identity"):
             raise ValueError(f"unknown replication policy {self.kind!r}")
         if not self.separator:
             raise ValueError("replication.policy.separator must not be empty")
+
+    @property
+    def internal_separator(self) -> str:
+        return self.separator if self.internal_separator_enabled else "."
+
+    def offset_syncs_topic(self, target_alias: str) -> str:
+        """MM2's offset-syncs topic of a flow into ``target_alias``."""
+        sep = self.internal_separator
+        return f"mm2-offset-syncs{sep}{target_alias}{sep}internal"
+
+    def checkpoints_topic(self, source_alias: str) -> str:
+        """MM2's checkpoints topic on the target of a flow from ``source_alias``."""
+        sep = self.internal_separator
+        return f"{source_alias}{sep}checkpoints{sep}internal"
+
+    def is_mm2_internal(self, topic: str) -> bool:
+        """MM2's own topics (offset syncs, checkpoints, its Connect topics) by their suffix."""
+        return topic.endswith(self.internal_separator + "internal")
 
     def remote_topic(self, source_alias: str, topic: str) -> str:
         """The target topic that receives ``topic`` of cluster ``source_alias``."""
@@ -174,6 +195,8 @@ class TopicFilter:
 
     def should_replicate(self, topic: str, policy: ReplicationPolicy, target_alias: str) -> bool:
         """The whole decision for ``topic``: filters, internal topics, heartbeats, cycles."""
-        if is_internal(topic) or policy.is_cycle(topic, target_alias):
+        if is_internal(topic) or policy.is_mm2_internal(topic):
+            return False
+        if policy.is_cycle(topic, target_alias):
             return False
         return policy.is_heartbeats(topic) or self.matches(topic)

@@ -31,7 +31,6 @@ from connectors.kafka_mirror.config import (
     TASK_COUNT_KEY,
     MirrorSourceConfig,
 )
-from connectors.kafka_mirror.policy import offset_syncs_topic
 from connectors.kafka_mirror.syncs import HandoffTracker, OffsetSync
 from connectors.kafka_mirror.topics import (
     ensure_remote_topics,
@@ -173,7 +172,7 @@ class MirrorSourceTask(SourceTask):
         cfg = self.cfg
         side = self.source if cfg.offset_syncs_location == "source" else self.target
         admin = self._source_admin if cfg.offset_syncs_location == "source" else self._target_admin
-        self.offset_syncs_topic = offset_syncs_topic(cfg.target_alias)
+        self.offset_syncs_topic = self.policy.offset_syncs_topic(cfg.target_alias)
         await ensure_topic(
             admin,
             self.offset_syncs_topic,

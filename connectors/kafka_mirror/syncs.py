@@ -7,24 +7,26 @@ partition. A *checkpoint* is a consumer group's committed source offset translat
 through the newest sync at or before it; translated offsets are never ahead of the true
 position, so a failed-over consumer re-reads a little and never skips.
 
-Both are JSON on the wire (keys and values), MirrorMaker 2's field names.
+Both are MirrorMaker 2's binary structs on the wire (see ``wire``), byte for byte, so
+Kafka's ``RemoteClusterUtils`` reads our checkpoints and each side reads the other's syncs.
 """
 
 from __future__ import annotations
 
 import bisect
-import json
 from dataclasses import dataclass, field
-from typing import Any
 
+from connectors.kafka_mirror.wire import Reader, WireError, int16, int32, int64, string
 
-def _dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
+CHECKPOINT_VERSION = 0
 
 
 @dataclass(frozen=True, slots=True)
 class OffsetSync:
-    """The record at ``upstream`` in (topic, partition) sits at ``downstream`` remotely."""
+    """The record at ``upstream`` in (topic, partition) sits at ``downstream`` remotely.
+
+    Key ``(topic STRING, partition INT32)``, value ``(upstreamOffset INT64, offset INT64)``.
+    """
 
     topic: str
     partition: int
@@ -32,23 +34,27 @@ class OffsetSync:
     downstream: int
 
     def key(self) -> bytes:
-        return _dumps({"topic": self.topic, "partition": self.partition})
+        return string(self.topic) + int32(self.partition)
 
     def value(self) -> bytes:
-        return _dumps({"upstreamOffset": self.upstream, "downstreamOffset": self.downstream})
+        return int64(self.upstream) + int64(self.downstream)
+
+    @classmethod
+    def parse(cls, key: bytes | None, value: bytes | None) -> OffsetSync:
+        """Parse a record of the offset-syncs topic; :class:`WireError` for anything else."""
+        k, v = Reader(key), Reader(value)
+        topic, partition = k.string(), k.int32()
+        k.end()
+        upstream, downstream = v.int64(), v.int64()
+        v.end()
+        return cls(topic, partition, upstream, downstream)
 
     @classmethod
     def decode(cls, key: bytes | None, value: bytes | None) -> OffsetSync | None:
-        """Parse a record of the offset-syncs topic; ``None`` for anything else."""
+        """:meth:`parse`, with ``None`` for a record of another shape."""
         try:
-            k, v = json.loads(key or b""), json.loads(value or b"")
-            return cls(
-                str(k["topic"]),
-                int(k["partition"]),
-                int(v["upstreamOffset"]),
-                int(v["downstreamOffset"]),
-            )
-        except (ValueError, KeyError, TypeError):
+            return cls.parse(key, value)
+        except WireError:
             return None
 
 
@@ -56,7 +62,9 @@ class OffsetSync:
 class Checkpoint:
     """Group ``group``'s committed offset of the source (topic, partition) and its translation.
 
-    ``topic`` is the remote (target) topic name, as MirrorMaker 2 writes it.
+    ``topic`` is the remote (target) topic name, as MirrorMaker 2 writes it. Key
+    ``(group STRING, topic STRING, partition INT32)``, value ``(version INT16 = 0,
+    upstreamOffset INT64, offset INT64, metadata STRING)``.
     """
 
     group: str
@@ -67,30 +75,36 @@ class Checkpoint:
     metadata: str = ""
 
     def key(self) -> bytes:
-        return _dumps({"group": self.group, "topic": self.topic, "partition": self.partition})
+        return string(self.group) + string(self.topic) + int32(self.partition)
 
     def value(self) -> bytes:
-        return _dumps(
-            {
-                "upstreamOffset": self.upstream,
-                "downstreamOffset": self.downstream,
-                "metadata": self.metadata,
-            }
+        return (
+            int16(CHECKPOINT_VERSION)
+            + int64(self.upstream)
+            + int64(self.downstream)
+            + string(self.metadata)
         )
 
     @classmethod
+    def parse(cls, key: bytes | None, value: bytes | None) -> Checkpoint:
+        """Parse a record of a checkpoints topic; :class:`WireError` for anything else."""
+        v = Reader(value)
+        version = v.int16()
+        if version != CHECKPOINT_VERSION:
+            raise WireError(f"checkpoint version {version}, only {CHECKPOINT_VERSION} is known")
+        upstream, downstream, metadata = v.int64(), v.int64(), v.string()
+        v.end()
+        k = Reader(key)
+        group, topic, partition = k.string(), k.string(), k.int32()
+        k.end()
+        return cls(group, topic, partition, upstream, downstream, metadata)
+
+    @classmethod
     def decode(cls, key: bytes | None, value: bytes | None) -> Checkpoint | None:
+        """:meth:`parse`, with ``None`` for a record of another shape."""
         try:
-            k, v = json.loads(key or b""), json.loads(value or b"")
-            return cls(
-                str(k["group"]),
-                str(k["topic"]),
-                int(k["partition"]),
-                int(v["upstreamOffset"]),
-                int(v["downstreamOffset"]),
-                str(v.get("metadata", "")),
-            )
-        except (ValueError, KeyError, TypeError):
+            return cls.parse(key, value)
+        except WireError:
             return None
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 import pytest
 
 from connect.config import load_task_file
 from connect.herder.standalone import StandaloneHerder
+from connectors.kafka_mirror.heartbeat import Heartbeat
 from tests.helpers.kafka import consume, create_topic, produce
 from tests.integration.mirror.conftest import flow, mirrored, topics_on, worker_config
 
@@ -85,7 +85,8 @@ async def test_huawei_two_way_task_json_runs(
         topics_a, topics_b = await topics_on(a), await topics_on(b)
     assert {m.key for m in from_peer} == {f"dc2-{i}".encode() for i in range(N)}
     assert {m.key for m in to_peer} == {f"dc1-{i}".encode() for i in range(N)}
-    assert json.loads(beats[0].key) == {"sourceClusterAlias": "dc2", "targetClusterAlias": "dc1"}
+    beat = Heartbeat.parse(beats[0].key, beats[0].value)
+    assert (beat.source, beat.target) == ("dc2", "dc1")
     # renamed topics are never sent back where they came from
     assert not any(t.startswith(("dc1.dc2.", "dc2.dc1.")) for t in (*topics_a, *topics_b))
     assert f"dc1.{topic}" not in topics_a and f"dc2.{topic}" not in topics_b

@@ -83,3 +83,14 @@ def test_internal_names() -> None:
     assert checkpoints_topic("a") == "a.checkpoints.internal"
     assert offset_syncs_topic("b") == "mm2-offset-syncs.b.internal"
     assert not is_internal("orders")
+
+
+def test_internal_topic_names_follow_the_separator_as_mm2s_do() -> None:
+    policy = ReplicationPolicy("default", "_")
+    assert policy.offset_syncs_topic("b") == "mm2-offset-syncs_b_internal"
+    assert policy.checkpoints_topic("a") == "a_checkpoints_internal"
+    assert not TopicFilter().should_replicate("mm2-offsets_a_internal", policy, "b")
+    legacy = ReplicationPolicy("default", "_", internal_separator_enabled=False)
+    assert legacy.offset_syncs_topic("b") == "mm2-offset-syncs.b.internal"
+    assert legacy.checkpoints_topic("a") == "a.checkpoints.internal"
+    assert ReplicationPolicy("identity").checkpoints_topic("a") == "a.checkpoints.internal"
