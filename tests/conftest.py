@@ -7,19 +7,27 @@ import uuid
 import pytest
 
 from tests.fixtures.kafka import (
+    apache_clusters,
+    apache_kafka_factory,
     either_on_tansu,
     kafka_bootstrap,
+    kafka_jars,
     kafka_target_bootstrap,
     on_tansu,
+    sasl_ssl_kafka,
 )
 from tests.fixtures.s3 import s3_server
 
 __all__ = [
+    "apache_clusters",
+    "apache_kafka_factory",
     "either_on_tansu",
     "kafka_bootstrap",
+    "kafka_jars",
     "kafka_target_bootstrap",
     "on_tansu",
     "s3_server",
+    "sasl_ssl_kafka",
 ]
 
 

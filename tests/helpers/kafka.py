@@ -11,6 +11,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from tests.fixtures.kafka import A_IS_APACHE
+
+#: A consumer session timeout the broker accepts: Apache Kafka refuses less than its stock
+#: group.min.session.timeout.ms (6 s); Tansu settles groups at session-timeout pace, so
+#: shorter there (TANSU.md).
+SESSION_MS = 6000 if A_IS_APACHE else 2000
+
 
 async def create_topic(
     bootstrap: str, name: str, partitions: int = 1, configs: dict[str, str] | None = None

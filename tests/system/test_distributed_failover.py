@@ -4,7 +4,6 @@ joining worker takes a share; SIGTERM exits 0 after handing over."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers.kafka import create_topic
+from tests.helpers.kafka import SESSION_MS, create_topic
 from tests.helpers.net import free_port
 from tests.helpers.process import WorkerProcess, write_worker_config
 from tests.helpers.wait import wait_until
@@ -22,7 +21,6 @@ pytestmark = [pytest.mark.system, pytest.mark.kafka]
 
 COUNT = 3000
 # Apache Kafka refuses sessions under group.min.session.timeout.ms (6 s by default)
-SESSION_MS = 6000 if os.environ.get("SMART_CONNECT_TEST_BOOTSTRAP") else 2000
 DELAY_MS = 1000
 
 

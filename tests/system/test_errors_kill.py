@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.kafka import committed, consume, create_topic, end_offsets, produce
+from tests.helpers.kafka import SESSION_MS, committed, consume, create_topic, end_offsets, produce
 from tests.helpers.process import WorkerProcess, write_task, write_worker_config
 from tests.helpers.wait import wait_until
 from tests.integration.errors.support import MixedStream, lines, origin
@@ -47,7 +47,7 @@ def test_kill_9_between_dlq_write_and_commit_loses_nothing(
             kafka_bootstrap,
             offset_storage_topic=f"offsets-{unique}",
             offset_flush_interval_ms=flush_ms,
-            consumer_session_timeout_ms=3000,
+            consumer_session_timeout_ms=SESSION_MS,
             consumer_heartbeat_interval_ms=300,
         )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.kafka import committed, create_topic, end_offsets
+from tests.helpers.kafka import SESSION_MS, committed, create_topic, end_offsets
 from tests.helpers.process import WorkerProcess, write_task, write_worker_config
 from tests.helpers.wait import wait_until
 
@@ -34,7 +34,7 @@ def _setup(
         tmp_path / "worker.properties",
         bootstrap,
         offset_storage_topic=f"offsets-{unique}",
-        consumer_session_timeout_ms=3000,
+        consumer_session_timeout_ms=SESSION_MS,
         consumer_heartbeat_interval_ms=300,
         **worker,
     )

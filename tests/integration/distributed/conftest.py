@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -11,11 +10,12 @@ from typing import Any
 from connect.config import WorkerConfig
 from connect.herder.cluster import ClusterHerder
 from connect.plugins import registry
+from tests.helpers.kafka import SESSION_MS
 
 # Tansu settles groups at session-timeout pace: keep it short (TANSU.md). Apache Kafka
 # refuses sessions under group.min.session.timeout.ms (6 s by default).
 FAST = {
-    "session.timeout.ms": 6000 if os.environ.get("SMART_CONNECT_TEST_BOOTSTRAP") else 2000,
+    "session.timeout.ms": SESSION_MS,
     "heartbeat.interval.ms": 100,
     "rebalance.timeout.ms": 5000,
     "scheduled.rebalance.max.delay.ms": 1000,

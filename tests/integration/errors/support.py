@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.helpers.kafka import SESSION_MS
 from tests.helpers.wait import wait_until
 
 PREFIX = "__connect.errors."
@@ -19,7 +20,7 @@ def worker_config(bootstrap: str, unique: str, **extra: Any) -> dict[str, Any]:
         "offset.storage.topic": f"offsets-{unique}",
         "offset.flush.interval.ms": 300,
         "task.restart.backoff.initial.ms": 60_000,
-        "consumer.session.timeout.ms": 3000,
+        "consumer.session.timeout.ms": SESSION_MS,
         "consumer.heartbeat.interval.ms": 300,
         **extra,
     }

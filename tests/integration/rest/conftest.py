@@ -11,6 +11,7 @@ import pytest
 
 from connect.herder.standalone import StandaloneHerder
 from connect.rest.server import RestServer
+from tests.helpers.kafka import SESSION_MS
 from tests.helpers.wait import wait_until
 
 
@@ -61,7 +62,7 @@ def worker_config(bootstrap: str, unique: str) -> dict[str, Any]:
         "task.shutdown.graceful.timeout.ms": 2_000,
         "listeners": "http://127.0.0.1:0",
         # sink restarts rejoin the consumer group: keep rebalances short (see TANSU.md)
-        "consumer.session.timeout.ms": 3_000,
+        "consumer.session.timeout.ms": SESSION_MS,
         "consumer.heartbeat.interval.ms": 100,
     }
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from connect.herder.standalone import StandaloneHerder
-from tests.helpers.kafka import committed, create_topic, end_offsets
+from tests.helpers.kafka import SESSION_MS, committed, create_topic, end_offsets
 from tests.helpers.wait import wait_until
 from tests.plugins import AlwaysFailingTask, LaggingCommitTask
 
@@ -23,7 +23,7 @@ def worker(bootstrap: str, unique: str, **extra: Any) -> dict[str, Any]:
         "offset.flush.interval.ms": 200,
         "task.restart.backoff.initial.ms": 100,
         "task.restart.backoff.max.ms": 2000,
-        "consumer.session.timeout.ms": 3000,
+        "consumer.session.timeout.ms": SESSION_MS,
         "consumer.heartbeat.interval.ms": 300,
         **extra,
     }

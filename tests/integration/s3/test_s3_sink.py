@@ -12,7 +12,7 @@ import pytest
 
 from connect.herder.standalone import StandaloneHerder
 from tests.fixtures.s3 import S3Server
-from tests.helpers.kafka import create_topic, produce
+from tests.helpers.kafka import SESSION_MS, create_topic, produce
 from tests.helpers.wait import wait_until
 from tests.integration.s3.conftest import committed_all, worker_config
 from tests.unit.s3.support import Bucket
@@ -331,7 +331,7 @@ async def test_huawei_obs_dump_task(kafka_bootstrap: str, bucket: Bucket, unique
         # where the test's OBS is: not a Huawei key (their service knows its endpoint)
         "store.url": bucket.server.endpoint_url,
         "s3.path.style.access": True,
-        "consumer.override.session.timeout.ms": 2000,
+        "consumer.override.session.timeout.ms": SESSION_MS,
         "consumer.override.heartbeat.interval.ms": 100,
     }
     task = {"name": unique, "config": config}

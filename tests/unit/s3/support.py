@@ -9,6 +9,7 @@ from connect.api import SinkRecord, SinkTaskContext, TopicPartition
 from connectors.s3.config import S3SinkConfig
 from connectors.s3.reader import read_records
 from tests.fixtures.s3 import S3Server
+from tests.helpers.kafka import SESSION_MS
 
 
 class RecordingContext(SinkTaskContext):
@@ -59,7 +60,7 @@ class Bucket:
             "aws.secret.access.key": "testing",
             "s3.retry.backoff.ms": 10,
             # a quick group join on the test broker
-            "consumer.override.session.timeout.ms": 2000,
+            "consumer.override.session.timeout.ms": SESSION_MS,
             "consumer.override.heartbeat.interval.ms": 100,
             **options,
         }
