@@ -18,9 +18,11 @@ from typing import Any
 import structlog
 from tenacity import wait_exponential
 
-from connect.api import Connector, SinkConnector, SourceConnector, SourceTask
+from connect.api import Connector, Monitorable, SinkConnector, SourceConnector, SourceTask
 from connect.config import WorkerConfig, resolve_all
 from connect.kafka import KafkaClients
+from connect.metrics import WorkerMetrics
+from connect.metrics.task import TaskKind
 from connect.offsets import FileOffsetStore, KafkaOffsetStore, OffsetStore
 from connect.plugins import PluginRegistry
 from connect.runners import RunnerContext, SinkRunner, SourceRunner, TaskRunner
@@ -65,8 +67,17 @@ class Worker(Service):
         self._stores: dict[str, OffsetStore] = {}
         self._stores_lock = asyncio.Lock()
         self.kafka_cluster_id: str | None = None
+        self.metrics = WorkerMetrics()
 
     # ------------------------------------------------------------ status
+
+    def running_connectors(self) -> list[str]:
+        """Connectors started on this worker."""
+        return sorted(self.connectors)
+
+    def running_tasks(self) -> list[TaskId]:
+        """Tasks this worker supervises (running, paused, failed or restarting)."""
+        return sorted(self.tasks)
 
     def set_status(self, key: str | TaskId, state: State, trace: str | None = None) -> None:
         status = Status(state, self.worker_id, trace)
@@ -112,6 +123,7 @@ class Worker(Service):
         return store
 
     async def on_start(self) -> None:
+        self.metrics.start()
         if self.config.bootstrap_servers:
             self.kafka_cluster_id = await self._cluster_id()
         if self.config.bootstrap_servers or self.config.offset_storage_file_filename:
@@ -141,6 +153,7 @@ class Worker(Service):
             await self.stop_connector(name)
         for store in self._stores.values():
             await store.stop()
+        await self.metrics.stop()
 
     # ------------------------------------------------------------ connectors
 
@@ -151,6 +164,8 @@ class Worker(Service):
         normalized = cls.normalize(resolved)
         cls.validate(normalized)
         connector = cls()
+        if isinstance(connector, Monitorable):
+            connector.with_plugin_metrics(self.metrics.scope(name))
         try:
             await connector.start(normalized)
             max_tasks = int(normalized.get("tasks.max", 1))
@@ -247,7 +262,18 @@ class Worker(Service):
         else:
             overrides = _prefixed(resolved, "consumer.override.")
             clients = self.clients.with_overrides(consumer=overrides)
-        ctx = RunnerContext(tid, task, resolved, self.config, clients, self.registry, store)
+        kind: TaskKind = "source" if isinstance(task, SourceTask) else "sink"
+        ctx = RunnerContext(
+            tid,
+            task,
+            resolved,
+            self.config,
+            clients,
+            self.registry,
+            store,
+            metrics=self.metrics.task(tid, kind),
+            plugin_metrics=self.metrics.scope(tid.connector, tid.task),
+        )
         return SourceRunner(ctx) if isinstance(task, SourceTask) else SinkRunner(ctx)
 
     async def _supervise(self, sup: _Supervised, config: dict[str, Any]) -> None:
@@ -266,6 +292,7 @@ class Worker(Service):
                     if sup.counters is None:
                         sup.counters = sup.runner.errors.counters
                     sup.runner.errors.counters = sup.counters
+                    sup.runner.metrics.errors = _reader(sup.counters)
                     if sup.paused:
                         sup.runner.pause()
                     self.set_status(tid, State.PAUSED if sup.paused else State.RUNNING)
@@ -294,6 +321,11 @@ class Worker(Service):
                     except TimeoutError:
                         continue
             self.set_status(tid, State.UNASSIGNED)
+
+
+def _reader(counters: dict[str, int]) -> Callable[[], dict[str, int]]:
+    """A view of the error counters for the task metrics."""
+    return lambda: dict(counters)
 
 
 class _Attempt:

@@ -15,6 +15,15 @@ from connect.api.errors import (
     DataError,
     RetriableError,
 )
+from connect.api.metrics import (
+    CounterMetric,
+    GaugeMetric,
+    HistogramMetric,
+    Monitorable,
+    NoMetrics,
+    PluginMetrics,
+    StatsMetric,
+)
 from connect.api.records import (
     ConnectRecord,
     Header,
@@ -35,8 +44,14 @@ __all__ = [
     "Connector",
     "ConnectorConfig",
     "Converter",
+    "CounterMetric",
     "DataError",
+    "GaugeMetric",
     "Header",
+    "HistogramMetric",
+    "Monitorable",
+    "NoMetrics",
+    "PluginMetrics",
     "Predicate",
     "RawRecordBatch",
     "RetriableError",
@@ -48,6 +63,7 @@ __all__ = [
     "SourceRecord",
     "SourceTask",
     "SourceTaskContext",
+    "StatsMetric",
     "Task",
     "TopicPartition",
     "Transformation",

@@ -6,7 +6,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
+from connect.api.metrics import NoMetrics, PluginMetrics
 from connect.api.records import TopicPartition
+
+_NO_METRICS = NoMetrics()
 
 
 class SourceTaskContext(ABC):
@@ -21,6 +24,11 @@ class SourceTaskContext(ABC):
     @abstractmethod
     def task_id(self) -> int:
         """This task's index among its connector's tasks."""
+
+    @property
+    def metrics(self) -> PluginMetrics:
+        """This task's own metrics, tagged with connector and task (see ``connect.api.metrics``)."""
+        return _NO_METRICS
 
     @abstractmethod
     def offset(self, partition: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -43,6 +51,11 @@ class SinkTaskContext(ABC):
     @abstractmethod
     def task_id(self) -> int:
         """This task's index among its connector's tasks."""
+
+    @property
+    def metrics(self) -> PluginMetrics:
+        """This task's own metrics, tagged with connector and task (see ``connect.api.metrics``)."""
+        return _NO_METRICS
 
     @abstractmethod
     def assignment(self) -> set[TopicPartition]:

@@ -235,6 +235,7 @@ class ClusterHerder(Herder):
     # ------------------------------------------------------------ group callbacks (sync)
 
     def _member_meta(self) -> MemberMeta:
+        self.worker.metrics.rebalance_started()  # asked for our metadata: a join began
         return MemberMeta(
             worker_id=self.worker_id,
             url=self.url,
@@ -252,6 +253,7 @@ class ClusterHerder(Herder):
         assignment.generation = self.member.generation
         self.assignment = assignment
         self.rebalances += 1
+        self.worker.metrics.rebalance_completed()
         log.info(
             "assignment received",
             generation=assignment.generation,
@@ -461,6 +463,16 @@ class ClusterHerder(Herder):
         if entry is None:
             raise NotFound(f"Connector {name} not found")
         return entry
+
+    @property
+    def ready(self) -> bool:
+        """Started and given a first assignment (``GET /health``)."""
+        return self._running and self.assignment is not None
+
+    async def health_check(self) -> None:
+        """Return once the reconcile lock is free: the herder can act on requests."""
+        async with self._lock:
+            pass
 
     def _check_running(self) -> None:
         if not self._running:

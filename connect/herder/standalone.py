@@ -68,6 +68,11 @@ class StandaloneHerder(Herder):
     async def stop(self) -> None:
         await self.worker.stop()
 
+    async def health_check(self) -> None:
+        """Return once no other change holds the herder (``GET /health``)."""
+        async with self._lock:
+            pass
+
     @classmethod
     @asynccontextmanager
     async def running(

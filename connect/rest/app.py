@@ -5,6 +5,8 @@
         /connectors[...]                    connectors.py
         /connector-plugins[...]             plugins.py
         /admin/loggers[...]                 admin.py
+        /metrics                            metrics.py (Prometheus text format)
+        /health                             health.py (KIP-1017, never authenticated)
         /openapi.json                       the OpenAPI document
 
 Every error is ``{"error_code": <status>, "message": "..."}``: herder errors carry
@@ -28,7 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from connect.api.errors import ConfigError
 from connect.herder.base import Herder, HerderError
 from connect.plugins import PluginRegistry, registry
-from connect.rest import admin, connectors, plugins
+from connect.rest import admin, connectors, health, metrics, plugins
 from connect.rest.auth import AuthConfig, AuthMiddleware
 from connect.rest.context import Ctx, RestContext
 from connect.rest.models import ErrorMessage, ServerInfo
@@ -132,6 +134,7 @@ def create_app(
     auth: AuthConfig | None = None,
     plugins_registry: PluginRegistry | None = None,
     kafka_cluster_id: str | None = None,
+    metrics_auth: bool = True,
 ) -> FastAPI:
     """The REST API over ``herder``.
 
@@ -141,6 +144,8 @@ def create_app(
         plugins_registry: plugins to list and describe (default: the process registry,
             or ``herder.registry`` when the herder has one).
         kafka_cluster_id: shown by ``GET /`` (default: ``herder.kafka_cluster_id``).
+        metrics_auth: whether ``/metrics`` needs the same credentials as the API
+            (``metrics.auth.enabled``); ``/health`` never does.
     """
     app = FastAPI(
         title="smart-connect REST API",
@@ -170,6 +175,10 @@ def create_app(
     app.include_router(connectors.router)
     app.include_router(plugins.router)
     app.include_router(admin.router)
+    app.state.metrics_registry = metrics.metrics_registry(herder)
+    app.include_router(metrics.router)
+    app.include_router(health.router)
     if auth is not None and auth.enabled:
-        app.add_middleware(AuthMiddleware, auth=auth)
+        public = {health.HEALTH_PATH} | (set() if metrics_auth else {metrics.METRICS_PATH})
+        app.add_middleware(AuthMiddleware, auth=auth, public_paths=frozenset(public))
     return app

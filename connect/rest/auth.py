@@ -122,12 +122,15 @@ def _plain(value: Any) -> Any:
 class AuthMiddleware:
     """ASGI middleware answering 401 in Kafka Connect's error shape without credentials."""
 
-    def __init__(self, app: ASGIApp, auth: AuthConfig) -> None:
+    def __init__(
+        self, app: ASGIApp, auth: AuthConfig, public_paths: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
         self.auth = auth
+        self.public_paths = public_paths  # e.g. /health, reachable by probes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("path") in self.public_paths:
             await self.app(scope, receive, send)
             return
         header = None

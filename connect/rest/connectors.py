@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from connect.herder.base import BadRequest, ConnectorInfo, ConnectorType, NotFound
 from connect.rest.context import Ctx, RestContext
+from connect.rest.metrics import task_metrics
 from connect.rest.models import (
     ConnectorInfoModel,
     ConnectorOffsets,
@@ -23,7 +24,7 @@ from connect.rest.models import (
     TaskState,
     TopicsModel,
 )
-from connect.status import State, Status, TargetState
+from connect.status import State, Status, TargetState, TaskId
 
 router = APIRouter(prefix="/connectors", tags=["connectors"])
 
@@ -61,7 +62,12 @@ def status_json(
 
 async def _status(ctx: RestContext, name: str) -> dict[str, Any]:
     connector, tasks, kind = await ctx.herder.connector_status(name)
-    return status_json(name, connector, tasks, kind)
+    out = status_json(name, connector, tasks, kind)
+    for task in out["tasks"]:  # throughput and lag of the tasks running here
+        found = task_metrics(ctx.herder, TaskId(name, task["id"]))
+        if found is not None:
+            task["metrics"] = found
+    return out
 
 
 def _check_name(name: str) -> None:

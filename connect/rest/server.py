@@ -115,6 +115,10 @@ class RestServer(Service):
             listeners = settings.get("listeners")
         if auth is None:
             auth = AuthConfig.from_worker_config(settings)
+        if "metrics_auth" not in app_options:
+            from connect.rest.metrics import auth_required
+
+            app_options["metrics_auth"] = auth_required(settings)
         self.app = create_app(herder, auth=auth, **app_options)
         self.addresses = parse_listeners(listeners)
         self.shutdown_timeout = shutdown_timeout

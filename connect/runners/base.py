@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from connect.api import ConnectRecord, Converter, Task
+from connect.api import ConnectRecord, Converter, Monitorable, PluginMetrics, Task
+from connect.api.metrics import NoMetrics
 from connect.config import WorkerConfig, common
 from connect.converters import build_converter
 from connect.errors import SKIP, ErrorHandler, ErrorSettings, Stage
 from connect.kafka import KafkaClients
+from connect.metrics import TaskMetrics
 from connect.offsets import OffsetStore
 from connect.plugins import PluginRegistry
 from connect.service import Service
@@ -46,6 +48,8 @@ class RunnerContext:
     clients: KafkaClients
     registry: PluginRegistry
     offsets: OffsetStore | None = None
+    metrics: TaskMetrics = field(default_factory=lambda: TaskMetrics("source"))
+    plugin_metrics: PluginMetrics = field(default_factory=NoMetrics)
 
 
 class TaskRunner(Service):
@@ -64,6 +68,10 @@ class TaskRunner(Service):
             ctx.registry, ctx.config, defaults, is_key=False
         )
         self.transforms = _build_chain(ctx)
+        self.metrics = ctx.metrics
+        for plugin in (self.key_converter, self.value_converter, *_chain_plugins(self.transforms)):
+            if isinstance(plugin, Monitorable):
+                plugin.with_plugin_metrics(ctx.plugin_metrics)
         self.errors = ErrorHandler(
             ErrorSettings.from_common(self.common),
             stopping=lambda: self.stopping,
@@ -130,6 +138,7 @@ class RunnerIds:
 
     def __init__(self, runner: TaskRunner) -> None:
         self._ids = runner.id
+        self._metrics = runner.ctx.plugin_metrics
 
     @property
     def connector_name(self) -> str:
@@ -139,6 +148,10 @@ class RunnerIds:
     def task_id(self) -> int:
         return self._ids.task
 
+    @property
+    def metrics(self) -> PluginMetrics:
+        return self._metrics
+
 
 def _build_chain(ctx: RunnerContext) -> Any:
     if not ctx.config.get("transforms"):
@@ -146,3 +159,16 @@ def _build_chain(ctx: RunnerContext) -> Any:
     from connect.transforms.chain import TransformChain
 
     return TransformChain.from_config(ctx.config, ctx.registry)
+
+
+def _chain_plugins(chain: Any) -> list[object]:
+    """The transforms and predicates of a chain (for ``with_plugin_metrics``)."""
+    if chain is None:
+        return []
+    found: list[object] = []
+    for step in chain.steps:
+        found.append(step.transform)
+        predicate = getattr(step, "predicate", None)
+        if predicate is not None:
+            found.append(predicate)
+    return found

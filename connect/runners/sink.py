@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka import TopicPartition as KafkaTP
-from aiokafka.errors import CommitFailedError, IllegalStateError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from connect.api import BackpressureError, SinkRecord, SinkTask, SinkTaskContext, TopicPartition
 from connect.errors import SKIP, Stage
@@ -26,6 +26,7 @@ from connect.runners.base import RunnerContext, RunnerIds, TaskRunner, freeze_st
 log = structlog.get_logger(__name__)
 
 MAX_POLL_RECORDS = 10_000
+LAG_INTERVAL_S = 1.0
 
 
 class _Context(RunnerIds, SinkTaskContext):
@@ -83,6 +84,11 @@ class SinkRunner(TaskRunner):
         self._lock = asyncio.Lock()
         self._task_started = False
         self.records_put = 0
+        self.lags: dict[TopicPartition, int] = {}
+        self._positions: dict[TopicPartition, int] = {}
+        self._lag_read = 0.0
+        self.metrics.lag = lambda: max(self.lags.values(), default=0) if self.lags else None
+        self.metrics.partitions = lambda: len(self.assigned)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -145,7 +151,15 @@ class SinkRunner(TaskRunner):
             task_id=self.id.task,
             context_headers=self.common.errors_deadletterqueue_context_headers_enable,
         )
-        self.errors.dead_letter = self.dlq.send
+        self.errors.dead_letter = self._dead_letter
+
+    async def _dead_letter(self, record: SinkRecord, failure: Any) -> None:
+        assert self.dlq is not None
+        try:
+            await self.dlq.send(record, failure)
+        except Exception:
+            self.metrics.dlq_failures += 1
+            raise
 
     # ------------------------------------------------------------ rebalance
 
@@ -167,6 +181,8 @@ class SinkRunner(TaskRunner):
                 self.assigned.discard(tp)
                 self.consumed.pop(tp, None)
                 self.committed.pop(tp, None)
+                self.lags.pop(tp, None)
+                self._positions.pop(tp, None)
                 self.task_paused.discard(tp)
 
     def apply_pauses(self) -> None:
@@ -225,6 +241,8 @@ class SinkRunner(TaskRunner):
                     if fetch.done():
                         batch, fetch = fetch.result(), None
                         await self._deliver(batch)
+                    if time.monotonic() - self._lag_read >= LAG_INTERVAL_S:
+                        await self._read_lag()
                     if self.commit_requested or time.monotonic() >= next_commit:
                         self.commit_requested = False
                         self.commit_wanted.clear()
@@ -236,9 +254,32 @@ class SinkRunner(TaskRunner):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await fetch
 
+    async def _read_lag(self) -> None:
+        """Lag per assigned partition: the end offset the last fetch saw minus the
+        consumed position (a partition never fetched from has no lag yet)."""
+        consumer = self.consumer
+        assert consumer is not None
+        self._lag_read = time.monotonic()
+        lags: dict[TopicPartition, int] = {}
+        for tp in list(self.assigned):
+            ktp = KafkaTP(tp.topic, tp.partition)
+            try:
+                end = consumer.highwater(ktp)
+                position = self.consumed.get(tp)
+                if position is None:
+                    position = self._positions.get(tp)
+                if position is None and end is not None:
+                    position = self._positions[tp] = await consumer.position(ktp)
+            except (IllegalStateError, KafkaError):
+                continue  # revoked meanwhile, or not yet positioned
+            if end is not None and position is not None:
+                lags[tp] = max(0, end - position)
+        self.lags = lags
+
     async def _deliver(self, batch: dict[KafkaTP, list[Any]]) -> None:
         records: list[SinkRecord] = []
         last: dict[TopicPartition, int] = {}
+        read = 0
         key_from, value_from = self.key_converter.from_bytes, self.value_converter.from_bytes
         transforms = self.transforms is not None
         for ktp, messages in batch.items():
@@ -275,7 +316,14 @@ class SinkRunner(TaskRunner):
                 if record is not None:
                     records.append(record)
             last[tp] = messages[-1].offset + 1
+            read += len(messages)
+        m = self.metrics
+        m.read += read
+        started = time.monotonic()
         await self._put(records)
+        m.put_time.add((time.monotonic() - started) * 1000)
+        m.sent += len(records)
+        m.batch_size.add(len(records))
         self.records_put += len(records)
         self.consumed.update(last)
 
@@ -330,7 +378,12 @@ class SinkRunner(TaskRunner):
         if not self.assigned:
             return
         if self.dlq is not None:
-            await self.dlq.flush()
+            pending = self.dlq.pending
+            try:
+                await self.dlq.flush()
+            except Exception:
+                self.metrics.dlq_failures += pending
+                raise
         current = {tp: off for tp, off in self.consumed.items() if tp in self.assigned}
         safe = await self.task.pre_commit(current)
         commit = {
@@ -340,12 +393,15 @@ class SinkRunner(TaskRunner):
         }
         if not commit:
             return
+        started = time.monotonic()
         try:
             await self.consumer.commit(commit)
         except (CommitFailedError, IllegalStateError) as exc:
             # a rebalance took the partitions; the next owner re-reads from the last commit
+            self.metrics.commit_failed(time.monotonic() - started)
             log.warning("commit failed, partitions will be re-delivered", error=str(exc))
             return
+        self.metrics.committed(time.monotonic() - started)
         for ktp, off in commit.items():
             self.committed[TopicPartition(ktp.topic, ktp.partition)] = off
         log.debug(

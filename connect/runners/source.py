@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -48,6 +48,28 @@ class _Context(RunnerIds, SourceTaskContext):
         store = self._runner.ctx.offsets
         return store.get(self.connector_name, partition) if store else None
 
+    async def partition_count(self, topic: str) -> int | None:
+        admin = self._runner.ctx.clients.admin()
+        await admin.start()
+        try:
+            # never describe a missing topic: a metadata request may auto-create it
+            if topic not in set(await admin.list_topics()):
+                return None
+            described = await admin.describe_topics([topic])
+        except KafkaError as exc:
+            raise translate(exc, f"cannot describe topic {topic}") from exc
+        finally:
+            await admin.close()
+        for meta in described:
+            if meta.get("topic") == topic:
+                return len(meta.get("partitions") or [])
+        return None
+
+    def report(self, message: str | None) -> None:
+        self._runner.status_message = message
+        if self._runner.on_report is not None:
+            self._runner.on_report(message)
+
 
 class SourceRunner(TaskRunner):
     """Runs a ``SourceTask``."""
@@ -67,6 +89,10 @@ class SourceRunner(TaskRunner):
         # and sent whole: far cheaper per record than send()
         self._batches: dict[tuple[str, int], Any] = {}
         self.records_sent = 0
+        self.status_message: str | None = None  # what the task last reported about itself
+        self.on_report: Callable[[str | None], None] | None = None  # the worker's status
+        self._acked = 0  # records_sent when Kafka last acknowledged everything
+        self.metrics.active = lambda: self.records_sent - self._acked
         # RawRecordBatch records go into producer batches as they are only when nothing
         # would change them on the way
         self._raw_direct = (
@@ -121,7 +147,10 @@ class SourceRunner(TaskRunner):
                 await self.checkpoint()
                 await self.wait_running()
                 continue
+            polled_at = time.monotonic()
             records = await self.errors.run(Stage.TASK_POLL, self.task.poll, executing=self.task)
+            if records is not SKIP and records:
+                self._count_poll(records, time.monotonic() - polled_at)
             if records is not SKIP and records and self.exactly_once:
                 await self._transaction(records)
             elif records is not SKIP and records:
@@ -132,6 +161,19 @@ class SourceRunner(TaskRunner):
             if self._inflight >= self.max_inflight or time.monotonic() >= next_flush:
                 await self.checkpoint()
                 next_flush = time.monotonic() + self.flush_interval
+
+    def _count_poll(self, records: Sequence[SourceRecord | RawRecordBatch], seconds: float) -> None:
+        count = 0
+        for r in records:
+            count += len(r.records) if type(r) is RawRecordBatch else 1
+        m = self.metrics
+        m.polled += count
+        m.poll_time.add(seconds * 1000)
+        m.batch_size.add(count)
+
+    def _count_acked(self) -> None:
+        self.metrics.written += self.records_sent - self._acked
+        self._acked = self.records_sent
 
     async def _send_all(self, records: Sequence[SourceRecord | RawRecordBatch]) -> None:
         """Convert and hand every record to the producer, in one plain loop.
@@ -221,10 +263,14 @@ class SourceRunner(TaskRunner):
                 latest, self._latest = self._latest, {}
                 for key, value in store.serialize(latest):
                     await producer.send(store.topic, key=key, value=value)
+                committing = time.monotonic()
         except KafkaError as exc:
+            self.metrics.commit_failed(0.0)
             raise translate(exc, "transaction aborted") from exc
+        self.metrics.committed(time.monotonic() - committing)
         # commit_transaction flushed every send: all of them are acknowledged
         self._pending, self._inflight = [], 0
+        self._count_acked()
         store.apply(latest)
         await self.task.commit()
 
@@ -337,7 +383,14 @@ class SourceRunner(TaskRunner):
                 await asyncio.gather(*pending)
             except KafkaError as exc:
                 raise translate(exc, "Kafka did not acknowledge records") from exc
+        self._count_acked()
         if latest and self.ctx.offsets is not None:
-            await self.ctx.offsets.write(self.id.connector, latest)
+            started = time.monotonic()
+            try:
+                await self.ctx.offsets.write(self.id.connector, latest)
+            except Exception:
+                self.metrics.commit_failed(time.monotonic() - started)
+                raise
+            self.metrics.committed(time.monotonic() - started)
         if pending or latest:
             await self.task.commit()

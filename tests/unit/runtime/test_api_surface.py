@@ -6,6 +6,13 @@ from pathlib import Path
 import connect.api
 
 PINNED = {
+    "StatsMetric",
+    "PluginMetrics",
+    "NoMetrics",
+    "Monitorable",
+    "HistogramMetric",
+    "GaugeMetric",
+    "CounterMetric",
     "BackpressureError",
     "CommaList",
     "ConfigError",
