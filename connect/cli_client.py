@@ -12,6 +12,7 @@ non-2xx answer prints the worker's message and exits 1.
 from __future__ import annotations
 
 import json
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -26,25 +27,40 @@ from connect.config import InvalidConfig, load_mapping
 
 DEFAULT_URL = "http://127.0.0.1:8083"
 
-app = typer.Typer(help="Manage connectors over a worker's REST API.", no_args_is_help=True)
-plugins_app = typer.Typer(help="Plugins of a running worker.", no_args_is_help=True)
+app = typer.Typer(
+    help="Manage connectors over a worker's REST API.", no_args_is_help=True, rich_markup_mode=None
+)
+plugins_app = typer.Typer(
+    help="Plugins of a running worker.", no_args_is_help=True, rich_markup_mode=None
+)
 
-out = Console(soft_wrap=True)
+# not cut at 80 columns when stdout is a pipe or a file
+out = Console(soft_wrap=True) if sys.stdout.isatty() else Console(width=10_000, soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 Url = Annotated[
     str,
-    typer.Option("--url", envvar="SMART_CONNECT_URL", help="The worker's REST URL"),
+    typer.Option("--url", envvar="SMART_CONNECT_URL", help="The worker's REST URL", metavar="URL"),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts")]
 User = Annotated[
     str | None,
-    typer.Option("--user", envvar="SMART_CONNECT_USER", help="Basic auth as user:password"),
+    typer.Option(
+        "--user",
+        envvar="SMART_CONNECT_USER",
+        help="Basic auth as user:password",
+        metavar="USER:PASSWORD",
+    ),
 ]
 Token = Annotated[
-    str | None, typer.Option("--token", envvar="SMART_CONNECT_TOKEN", help="Bearer token")
+    str | None,
+    typer.Option("--token", envvar="SMART_CONNECT_TOKEN", help="Bearer token", metavar="TOKEN"),
 ]
-Name = Annotated[str, typer.Argument(help="Connector name")]
+Name = Annotated[str, typer.Argument(help="Connector name", metavar="NAME")]
+
+
+def _tasks(count: int) -> str:
+    return f"{count} task" if count == 1 else f"{count} tasks"
 
 
 class RestError(Exception):
@@ -174,7 +190,7 @@ def get_connector(
     if as_json:
         _print_json(info)
         return
-    out.print(f"[bold]{info['name']}[/bold] ({info['type']}, {len(info['tasks'])} tasks)")
+    out.print(f"[bold]{info['name']}[/bold] ({info['type']}, {_tasks(len(info['tasks']))})")
     table = Table("key", "value")
     for key, value in sorted(info["config"].items()):
         table.add_row(key, _text(value))
@@ -183,7 +199,9 @@ def get_connector(
 
 @app.command("create")
 def create_connector(
-    file: Annotated[Path, typer.Argument(help='{"name", "config"} JSON, or a flat config')],
+    file: Annotated[
+        Path, typer.Argument(help='{"name", "config"} JSON, or a flat config', metavar="FILE")
+    ],
     url: Url = DEFAULT_URL,
     as_json: AsJson = False,
     user: User = None,
@@ -201,13 +219,15 @@ def create_connector(
     if as_json:
         _print_json(info)
         return
-    out.print(f"created [bold]{info['name']}[/bold] ({info['type']}, {len(info['tasks'])} tasks)")
+    out.print(f"created [bold]{info['name']}[/bold] ({info['type']}, {_tasks(len(info['tasks']))})")
 
 
 @app.command("update")
 def update_connector(
     name: Name,
-    file: Annotated[Path, typer.Argument(help='A flat config, or {"name", "config"} JSON')],
+    file: Annotated[
+        Path, typer.Argument(help='A flat config, or {"name", "config"} JSON', metavar="FILE")
+    ],
     url: Url = DEFAULT_URL,
     as_json: AsJson = False,
     user: User = None,
@@ -225,7 +245,7 @@ def update_connector(
         _print_json(info)
         return
     verb = "updated" if existed else "created"
-    out.print(f"{verb} [bold]{info['name']}[/bold] ({info['type']}, {len(info['tasks'])} tasks)")
+    out.print(f"{verb} [bold]{info['name']}[/bold] ({info['type']}, {_tasks(len(info['tasks']))})")
 
 
 @app.command("delete")
@@ -307,7 +327,9 @@ def restart_connector(
     only_failed: Annotated[
         bool, typer.Option("--only-failed", help="Restart only what has FAILED")
     ] = False,
-    task: Annotated[int | None, typer.Option("--task", help="Restart only this task")] = None,
+    task: Annotated[
+        int | None, typer.Option("--task", help="Restart only this task", metavar="ID")
+    ] = None,
     url: Url = DEFAULT_URL,
     as_json: AsJson = False,
     user: User = None,
@@ -344,11 +366,12 @@ class OffsetsAction(StrEnum):
 @app.command("offsets")
 def offsets(
     name: Name,
-    action: Annotated[OffsetsAction, typer.Argument(help="get, reset, or set FILE")] = (
-        OffsetsAction.get
-    ),
+    action: Annotated[
+        OffsetsAction, typer.Argument(help="get, reset, or set FILE", metavar="ACTION")
+    ] = (OffsetsAction.get),
     file: Annotated[
-        Path | None, typer.Argument(help='For set: {"offsets": [{"partition", "offset"}]}')
+        Path | None,
+        typer.Argument(help='For set: {"offsets": [{"partition", "offset"}]}', metavar="FILE"),
     ] = None,
     url: Url = DEFAULT_URL,
     as_json: AsJson = False,
@@ -413,14 +436,24 @@ def list_plugins(
 
 @plugins_app.command("validate")
 def validate(
-    plugin: Annotated[str, typer.Argument(help="Connector plugin (alias or class)")],
-    file: Annotated[Path, typer.Argument(help='A flat config, or {"name", "config"} JSON')],
+    plugin: Annotated[
+        str, typer.Argument(help="Connector plugin (alias or class)", metavar="PLUGIN")
+    ],
+    file: Annotated[
+        Path, typer.Argument(help='A flat config, or {"name", "config"} JSON', metavar="FILE")
+    ],
     url: Url = DEFAULT_URL,
     as_json: AsJson = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Treat keys that nothing reads as errors")
+    ] = False,
     user: User = None,
     token: Token = None,
 ) -> None:
-    """Validate a config against a plugin on the worker; exit 1 if it has errors."""
+    """Validate a config against a plugin on the worker; exit 2 if it has errors.
+
+    Keys that nothing reads are warnings (errors with ``--strict``), as in ``validate``.
+    """
     config = _load_config(file)
     result = _call(
         _client(url, user, token),
@@ -444,5 +477,7 @@ def validate(
         out.print(table)
         count = result.get("error_count", 0)
         out.print(f"{count} error(s)" if count else "[green]valid[/green]")
-    if result.get("error_count", 0):
-        raise typer.Exit(1)
+    warnings = result.get("warnings") or []
+    errors = result.get("error_count", 0) - (0 if strict else len(warnings))
+    if errors > 0:
+        raise typer.Exit(2)

@@ -28,6 +28,7 @@ from pydantic import (
 
 from connect.api.config import CommaList
 from connect.api.errors import ConfigError
+from connect.known_keys import UnknownKey, model_keys, worker_unknown_keys
 
 
 def _compiles(value: str) -> str:
@@ -97,6 +98,33 @@ def resolve_all(config: Mapping[str, Any]) -> dict[str, Any]:
         except ConfigError as exc:
             raise ConfigError(str(exc), key=key) from exc
     return out
+
+
+def resolve_each(config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """``resolve`` every value that can be; the others stay as given.
+
+    Returns the config and, by key, why each unresolved value could not be resolved
+    (every unset variable or unreadable file of the config, not only the first).
+    """
+    out: dict[str, Any] = {}
+    failed: dict[str, str] = {}
+    for key, value in config.items():
+        try:
+            out[key] = resolve(value)
+        except ConfigError:
+            out[key] = value
+            failed[key] = "; ".join(_reference_problems(value))
+    return out, failed
+
+
+def _reference_problems(value: str) -> list[str]:
+    problems = []
+    for match in _REF.finditer(value):
+        try:
+            resolve(match.group(0))
+        except ConfigError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 # ---------------------------------------------------------------- files
@@ -221,11 +249,20 @@ class WorkerConfig(BaseModel):
     rest_advertised_listener: str | None = Field(None, alias="rest.advertised.listener")
     rest_advertised_host_name: str | None = Field(None, alias="rest.advertised.host.name")
     rest_advertised_port: int | None = Field(None, alias="rest.advertised.port")
+    config_unknown_keys: Literal["warn", "error"] = Field(
+        "warn",
+        alias="config.unknown.keys",
+        description="warn: log keys nothing reads; error: refuse such worker and task configs",
+    )
 
     def prefixed(self, prefix: str) -> dict[str, Any]:
         """Passthrough settings under ``prefix`` (``producer.``, ``consumer.``, ``admin.``)."""
         extra = self.model_extra or {}
         return {k[len(prefix) :]: v for k, v in extra.items() if k.startswith(prefix)}
+
+    def unknown_keys(self) -> list[UnknownKey]:
+        """Keys of this config that nothing reads, with a did-you-mean where one is close."""
+        return worker_unknown_keys(self.model_extra or {}, model_keys(WorkerConfig))
 
     @field_validator("bootstrap_servers")
     @classmethod
@@ -250,13 +287,15 @@ def load_worker_config(
     raw: dict[str, Any] = load_mapping(path) if path else {}
     raw.update(overrides or {})
     source = str(path or "worker config")
+    resolved, failed = resolve_each(raw)
+    problems = [f"{key}: {why}" for key, why in failed.items()]
     try:
-        resolved = resolve_all(raw)
-        return WorkerConfig.model_validate(resolved)
-    except ConfigError as exc:
-        raise InvalidConfig(source, [str(exc)]) from exc
+        config = WorkerConfig.model_validate(resolved)
     except ValidationError as exc:
-        raise InvalidConfig(source, format_errors(exc)) from exc
+        problems += [line for line in format_errors(exc) if line.partition(": ")[0] not in failed]
+    if problems:
+        raise InvalidConfig(source, problems)
+    return config
 
 
 # ---------------------------------------------------------------- task JSON
@@ -317,35 +356,58 @@ def task_json_schema() -> dict[str, Any]:
     return schema
 
 
-def parse_task(data: Any, source: str = "task") -> tuple[str, dict[str, Any]]:
-    """Check the common layer of a task document; return ``(name, raw config)``.
+class _TaskShape(BaseModel):
+    """The outer layer of a task file; ``check_config`` checks what is inside ``config``."""
 
-    Values keep their original form: connectors validate with their own model later.
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[^/\\\s][^/\\]*$")
+    config: dict[str, Any]
+
+
+def is_json_schema(data: Any) -> bool:
+    """Whether a JSON document is a JSON Schema (like ``tasks/task.schema.json``), not a task."""
+    return isinstance(data, dict) and "config" not in data and ("$schema" in data or "$id" in data)
+
+
+def parse_task(data: Any, source: str = "task") -> tuple[str, dict[str, Any]]:
+    """Check the outer shape of a task document; return ``(name, raw config)``.
+
+    Two shapes are accepted, as by the REST API: ``{"name": ..., "config": {...}}`` and a
+    flat config with its ``name`` (``{"name": ..., "connector.class": ..., ...}``). Values
+    keep their original form: ``connect.validation.check_config`` checks them.
     """
     if not isinstance(data, dict):
         raise InvalidConfig(source, ['expected a JSON object {"name": ..., "config": {...}}'])
+    if "config" not in data and "connector.class" in data:
+        flat = {k: v for k, v in data.items() if k != "name"}
+        data = {"name": data.get("name"), "config": flat} if "name" in data else {"config": flat}
     try:
-        spec = TaskSpec.model_validate(data)
+        spec = _TaskShape.model_validate(data)
     except ValidationError as exc:
         raise InvalidConfig(source, format_errors(exc)) from exc
-    raw = {k: v for k, v in data["config"].items()}
+    raw = dict(spec.config)
     if raw.get("topics") and raw.get("topics.regex"):
         raise InvalidConfig(source, ["config.topics: give topics or topics.regex, not both"])
     return spec.name, raw
 
 
-def load_task_file(path: str | Path) -> tuple[str, dict[str, Any]]:
-    """Read and check the common layer of one task file."""
+def read_json(path: str | Path) -> Any:
+    """The JSON document in a file; ``InvalidConfig`` names the file and the problem."""
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        return json.loads(p.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InvalidConfig(str(p), [f"cannot read file: {exc.strerror or exc}"]) from exc
     except json.JSONDecodeError as exc:
         raise InvalidConfig(
             str(p), [f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"]
         ) from exc
-    return parse_task(data, str(p))
+
+
+def load_task_file(path: str | Path) -> tuple[str, dict[str, Any]]:
+    """Read and check the outer shape of one task file."""
+    return parse_task(read_json(path), str(path))
 
 
 def common(config: Mapping[str, Any]) -> CommonTaskConfig:

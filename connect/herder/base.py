@@ -156,6 +156,13 @@ class Herder(ABC):
     async def connector_topics(self, name: str) -> list[str]:
         """Topics the connector has used."""
 
+    async def reset_connector_topics(self, name: str) -> None:
+        """Forget the topics the connector has used (``PUT .../topics/reset``).
+
+        The default forgets nothing; herders that track the set override this.
+        """
+        await self.connector_topics(name)  # NotFound for an unknown connector
+
     @abstractmethod
     async def get_offsets(self, name: str) -> list[dict[str, Any]]:
         """``[{"partition": {...}, "offset": {...}}]`` in Kafka Connect's shape."""

@@ -44,11 +44,10 @@ from connect.herder.offsets import (
     source_offsets_to_write,
 )
 from connect.herder.statuslog import StatusKey, StatusLog
-from connect.herder.validate import config_infos
+from connect.herder.validate import check_for_create, config_infos
 from connect.offsets import KafkaOffsetStore
 from connect.plugins import PluginRegistry
 from connect.status import State, Status, TargetState, TaskId
-from connect.validation import check_config
 from connect.worker import Worker
 
 log = structlog.get_logger(__name__)
@@ -106,6 +105,7 @@ class ClusterHerder(Herder):
         self.worker_id = self.worker.worker_id
         self.url = url
         self.kafka_cluster_id: str | None = None
+        self._topics_reset: dict[str, ConnectorEntry] = {}
         clients = self.worker.clients
         self.configlog = ConfigLog(
             clients,
@@ -531,12 +531,9 @@ class ClusterHerder(Herder):
         self, name: str, config: Mapping[str, Any], *, allow_replace: bool
     ) -> tuple[bool, ConnectorInfo]:
         self._check_running()
-        checked = check_config(config, self.registry, prefix="")
-        if not checked.ok:
-            raise BadRequest(
-                f"Connector configuration is invalid and contains the following "
-                f"{len(checked.problems)} error(s):\n" + "\n".join(checked.problems)
-            )
+        check_for_create(
+            name, config, self.registry, strict=self.config.config_unknown_keys == "error"
+        )
         exists = name in self.configlog.state.connectors
         if exists and not allow_replace:
             raise Conflict(f"Connector {name} already exists")
@@ -584,10 +581,16 @@ class ClusterHerder(Herder):
 
     async def connector_topics(self, name: str) -> list[str]:
         entry = self._entry(name)
+        if self._topics_reset.get(name) is entry:
+            return []
         try:
             return sorted(common(resolve_all(entry.config)).topics or [])
         except Exception:
             return []
+
+    async def reset_connector_topics(self, name: str) -> None:
+        # this worker forgets the set until the connector's config changes
+        self._topics_reset[name] = self._entry(name)
 
     async def _fresh_store(self) -> KafkaOffsetStore:
         store = KafkaOffsetStore(
@@ -626,4 +629,5 @@ class ClusterHerder(Herder):
             await alter_sink_offsets(self.worker.clients, name, resolve_all(entry.config), offsets)
 
     async def validate(self, plugin: str, config: Mapping[str, Any]) -> dict[str, Any]:
-        return config_infos(self.registry, plugin, config)
+        strict = self.config.config_unknown_keys == "error"
+        return config_infos(self.registry, plugin, config, strict=strict)

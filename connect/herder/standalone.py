@@ -13,7 +13,6 @@ import structlog
 from connect.api import ConnectError
 from connect.config import WorkerConfig, common, resolve_all
 from connect.herder.base import (
-    BadRequest,
     Conflict,
     ConnectorInfo,
     ConnectorType,
@@ -26,10 +25,9 @@ from connect.herder.offsets import (
     source_offsets_json,
     source_offsets_to_write,
 )
-from connect.herder.validate import config_infos
+from connect.herder.validate import check_for_create, config_infos
 from connect.plugins import PluginRegistry
 from connect.status import State, Status, TargetState, TaskId
-from connect.validation import check_config
 from connect.worker import Worker
 
 log = structlog.get_logger(__name__)
@@ -170,12 +168,9 @@ class StandaloneHerder(Herder):
     async def put_connector_config(
         self, name: str, config: Mapping[str, Any], *, allow_replace: bool
     ) -> tuple[bool, ConnectorInfo]:
-        checked = check_config(config, self.registry, prefix="")
-        if not checked.ok:
-            raise BadRequest(
-                f"Connector configuration is invalid and contains the following "
-                f"{len(checked.problems)} error(s):\n" + "\n".join(checked.problems)
-            )
+        check_for_create(
+            name, config, self.registry, strict=self.config.config_unknown_keys == "error"
+        )
         async with self._lock:
             existing = self._connectors.get(name)
             if existing is not None and not allow_replace:
@@ -274,6 +269,9 @@ class StandaloneHerder(Herder):
         conn = self._get(name)
         return sorted(conn.topics)
 
+    async def reset_connector_topics(self, name: str) -> None:
+        self._get(name).topics.clear()
+
     async def get_offsets(self, name: str) -> list[dict[str, Any]]:
         conn = self._get(name)
         if conn.type == "source":
@@ -294,4 +292,5 @@ class StandaloneHerder(Herder):
             await alter_sink_offsets(self.worker.clients, name, resolve_all(conn.config), offsets)
 
     async def validate(self, plugin: str, config: Mapping[str, Any]) -> dict[str, Any]:
-        return config_infos(self.registry, plugin, config)
+        strict = self.config.config_unknown_keys == "error"
+        return config_infos(self.registry, plugin, config, strict=strict)

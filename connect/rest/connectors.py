@@ -300,6 +300,16 @@ async def get_topics(ctx: Ctx, name: str) -> Response:
     return JSONResponse({name: {"topics": sorted(topics)}})
 
 
+@router.put(
+    "/{name}/topics/reset",
+    summary="Forget the topics the connector used",
+    responses={200: {"description": "Reset"}, **_ERR},
+)
+async def reset_topics(ctx: Ctx, name: str) -> Response:
+    await ctx.herder.reset_connector_topics(name)
+    return Response(status_code=200)
+
+
 @router.get(
     "/{name}/offsets",
     summary="Connector offsets",

@@ -31,7 +31,10 @@ _ERR: dict[int | str, dict[str, Any]] = {
 
 def plugin_json(plugin: Plugin) -> dict[str, str]:
     assert plugin.kind is not None
-    return {"class": plugin.class_path, "type": _TYPES[plugin.kind], "version": plugin.version}
+    # Kafka Connect's dotted class name (``connectors.file.source.FileStreamSourceConnector``)
+    cls = plugin.cls
+    name = f"{cls.__module__}.{cls.__qualname__}" if cls is not None else plugin.name
+    return {"class": name, "type": _TYPES[plugin.kind], "version": plugin.version}
 
 
 def _plugin(ctx: RestContext, name: str) -> Plugin:

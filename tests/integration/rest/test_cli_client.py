@@ -108,7 +108,7 @@ async def test_cli_plugins_validate(rest: Rest, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"name": "x", "config": {"topics": "t", "tasks.max": "zero"}}))
     code, stdout, _ = await cli(rest.url, "validate", "file-sink", str(bad), plugins=True)
-    assert code == 1
+    assert code == 2  # like `smart-connect validate`
     assert "tasks.max" in stdout and "file" in stdout and "error(s)" in stdout
 
     good = tmp_path / "good.json"

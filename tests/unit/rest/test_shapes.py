@@ -370,7 +370,7 @@ async def test_connector_plugins(client: httpx.AsyncClient) -> None:
     assert r.status_code == 200
     plugins = r.json()
     assert plugins == [
-        {"class": "tests.unit.rest.conftest:DemoSink", "type": "sink", "version": "1.2.3"}
+        {"class": "tests.unit.rest.conftest.DemoSink", "type": "sink", "version": "1.2.3"}
     ]
     r = await client.get("/connector-plugins?connectorsOnly=false")
     kinds = {p["type"] for p in r.json()}
