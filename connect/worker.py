@@ -13,6 +13,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import structlog
@@ -82,14 +83,28 @@ class Worker(Service):
     def set_status(self, key: str | TaskId, state: State, trace: str | None = None) -> None:
         status = Status(state, self.worker_id, trace)
         self.statuses[key] = status
+        # the ids by name on every line, also when a herder (not the task) changes it
+        ids = {"connector": key.connector, "task": key.task} if isinstance(key, TaskId) else {}
         log.info(
             "status",
             id=str(key),
+            **(ids or {"connector": key}),
             state=state.value,
             **({"error": trace.splitlines()[-1]} if trace else {}),
         )
         for listener in self.listeners:
             listener(key, status)
+
+    def report(self, tid: TaskId, message: str | None) -> None:
+        """A running task's note about itself (``SourceTaskContext.report``) in its status."""
+        current = self.statuses.get(tid)
+        if current is None or current.message == message:
+            return
+        status = Status(current.state, self.worker_id, current.trace, message=message)
+        self.statuses[tid] = status
+        log.info("task reports", id=str(tid), message=message)
+        for listener in self.listeners:
+            listener(tid, status)
 
     def task_counters(self, tid: TaskId) -> dict[str, int]:
         sup = self.tasks.get(tid)
@@ -228,7 +243,12 @@ class Worker(Service):
         timeout = self.config.task_shutdown_graceful_timeout_ms / 1000
         done, _ = await asyncio.wait({sup.task}, timeout=timeout)
         if not done:
-            log.warning("task did not stop in time; cancelling", task=str(tid), timeout_s=timeout)
+            log.warning(
+                "task did not stop in time; cancelling",
+                connector=tid.connector,
+                task=tid.task,
+                timeout_s=timeout,
+            )
             sup.task.cancel()
             await asyncio.gather(sup.task, return_exceptions=True)
 
@@ -289,6 +309,8 @@ class Worker(Service):
                 started = time.monotonic()
                 try:
                     sup.runner = await self._make_runner(tid, config)
+                    if isinstance(sup.runner, SourceRunner):
+                        sup.runner.on_report = partial(self.report, tid)
                     if sup.counters is None:
                         sup.counters = sup.runner.errors.counters
                     sup.runner.errors.counters = sup.counters

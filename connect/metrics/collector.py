@@ -122,7 +122,7 @@ def _task_series(add: Callable[[Spec, list[str], float], None], ids: list[str], 
     add(n.COMMIT_TIME, ids, tm.commit_time.value)
     add(n.COMMIT_SUCCESS, ids, tm.commit_success_ratio)
     add(n.BATCH_SIZE, ids, tm.batch_size.value)
-    errors = {**tm.errors(), "dlq_failures": tm.dlq_failures}
+    errors = {**(tm.errors or {}), "dlq_failures": tm.dlq_failures}
     add(n.ERR_FAILURES, ids, errors.get("records_failed", 0) + errors.get("retries", 0))
     add(n.ERR_ERRORS, ids, errors.get("records_failed", 0))
     add(n.ERR_SKIPPED, ids, errors.get("records_skipped", 0))

@@ -42,7 +42,7 @@ class TaskMetrics:
         self.lag: Callable[[], int | None] = lambda: None
         self.partitions: Callable[[], int] = lambda: 0
         self.active: Callable[[], int] = lambda: 0
-        self.errors: Callable[[], dict[str, int]] = dict
+        self.errors: dict[str, int] | None = None  # the ErrorHandler's counters
 
     def sample(self, now: float | None = None) -> None:
         """Take a sample of the totals for the rates (the worker does, once a second)."""
