@@ -52,11 +52,15 @@ class Status:
     generation: int = 0
     updated: float = field(default_factory=time.time)
     counters: dict[str, int] = field(default_factory=dict)
+    # what a running task reports about itself (e.g. "completed: ...", a gap it found)
+    message: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"state": self.state.value, "worker_id": self.worker_id}
         if self.trace:
             out["trace"] = self.trace
+        if self.message:
+            out["message"] = self.message
         if self.counters:
             out["errors"] = dict(self.counters)
         return out

@@ -38,6 +38,15 @@ class SourceTaskContext(ABC):
         """``offset`` for each of ``partitions``."""
         return [self.offset(p) for p in partitions]
 
+    async def partition_count(self, topic: str) -> int | None:
+        """How many partitions ``topic`` has in the cluster the task writes to; ``None``
+        when the topic does not exist (or the runtime cannot tell). Never creates it."""
+        return None
+
+    def report(self, message: str | None) -> None:
+        """Show ``message`` in this task's status (e.g. ``"completed: ..."``, a gap found),
+        next to its state; ``None`` clears it. The default ignores it."""
+
 
 class SinkTaskContext(ABC):
     """Flow control for a sink task."""

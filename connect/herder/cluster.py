@@ -301,7 +301,9 @@ class ClusterHerder(Herder):
             entry = self.configlog.state.connectors.get(key)
             if entry is not None and entry.target is TargetState.PAUSED:
                 state = State.PAUSED
-        self.statuslog.publish(key, Status(state, status.worker_id, status.trace, generation))
+        self.statuslog.publish(
+            key, Status(state, status.worker_id, status.trace, generation, message=status.message)
+        )
 
     def _publish(self, key: StatusKey, state: State, trace: str | None = None) -> None:
         self.worker.set_status(key, state, trace)

@@ -53,6 +53,7 @@ def encode_status(status: Status) -> bytes:
             "trace": status.trace,
             "worker_id": status.worker_id,
             "generation": status.generation,
+            **({"message": status.message} if status.message else {}),
         },
         separators=(",", ":"),
     ).encode()
@@ -66,6 +67,7 @@ def decode_status(value: bytes) -> Status | None:
             str(data.get("worker_id") or ""),
             data.get("trace"),
             int(data.get("generation") or 0),
+            message=data.get("message"),
         )
     except (ValueError, KeyError, TypeError):
         return None
