@@ -7,7 +7,6 @@ way. Dotted Kafka keys (``linger.ms``) become aiokafka arguments (``linger_ms``)
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from connect.api.errors import ConnectError, RetriableError
+from connect.api.kafka import explain, is_bootstrap_failure, ssl_context
 from connect.config import WorkerConfig
 
 log = structlog.get_logger(__name__)
@@ -43,6 +43,13 @@ _INT_KEYS = {
     "transaction_timeout_ms",
     "max_in_flight_requests_per_connection",
 }
+_CONNECTION_ONLY = {
+    "sasl_username",
+    "sasl_password",
+    "ssl_cafile",
+    "ssl_endpoint_identification_algorithm",
+    "security_protocol",
+}
 _RENAMES = {"batch_size": "max_batch_size", "compression_type": "compression_type"}
 
 
@@ -62,6 +69,10 @@ def client_settings(config: WorkerConfig | Mapping[str, Any]) -> dict[str, Any]:
             out["sasl.password"] = config.sasl_password.get_secret_value()
         if config.ssl_cafile:
             out["ssl.cafile"] = config.ssl_cafile
+        if config.ssl_endpoint_identification_algorithm is not None:
+            out["ssl.endpoint.identification.algorithm"] = (
+                config.ssl_endpoint_identification_algorithm
+            )
         return out
     return dict(config)
 
@@ -75,7 +86,7 @@ def to_aiokafka(settings: Mapping[str, Any]) -> dict[str, Any]:
             continue
         name = key.replace(".", "_")
         name = _RENAMES.get(name, name)
-        if name in ("sasl_username", "sasl_password", "ssl_cafile", "security_protocol"):
+        if name in _CONNECTION_ONLY:
             continue
         if name == "sasl_mechanism":
             kwargs["sasl_mechanism"] = str(value)
@@ -92,7 +103,9 @@ def to_aiokafka(settings: Mapping[str, Any]) -> dict[str, Any]:
         kwargs["sasl_plain_username"] = settings["sasl.username"]
         kwargs["sasl_plain_password"] = settings.get("sasl.password")
     if protocol in ("SSL", "SASL_SSL"):
-        kwargs["ssl_context"] = ssl.create_default_context(cafile=settings.get("ssl.cafile"))
+        kwargs["ssl_context"] = ssl_context(
+            settings.get("ssl.cafile"), settings.get("ssl.endpoint.identification.algorithm")
+        )
     return kwargs
 
 
@@ -123,6 +136,16 @@ class KafkaClients:
     @property
     def bootstrap(self) -> str:
         return str(self.connection["bootstrap.servers"])
+
+    async def explain(self, exc: BaseException, cluster: str) -> BaseException:
+        """``exc`` itself, or the real reason when it is aiokafka's "Unable to bootstrap"."""
+        if not is_bootstrap_failure(exc):
+            return exc
+        reason = await explain(to_aiokafka(self.connection), cluster)
+        if reason is None:
+            return exc
+        reason.__cause__ = exc
+        return reason
 
     def with_overrides(
         self,

@@ -2,16 +2,20 @@
 
 One ``ApacheKafka`` is one cluster of ``nodes`` processes, each both broker and controller,
 formatted on first start and restarted on the same ports and data (so a kill -9 and a
-restart is a real broker fault). Settings are Kafka's stock ones; a single node only lowers
-the internal topics' replication to 1, as Kafka's own ``config/server.properties`` does,
-and every cluster refuses auto-created topics (the runtime must create what it uses).
-``sasl_ssl=True`` adds a SASL_SSL listener (SCRAM-SHA-512 and PLAIN, one user) with a
-certificate from a CA made for it.
+restart is a real broker fault). A data dir used before is the same cluster again (its id
+and SASL user are kept there), on fresh ports.
+
+Settings are Kafka's stock ones; a single node only lowers the internal topics'
+replication to 1, as Kafka's own ``config/server.properties`` does, and every cluster
+refuses auto-created topics (the runtime must create what it uses). ``sasl_ssl=True`` adds
+a SASL_SSL listener (SCRAM-SHA-512 and PLAIN, one user) with a certificate from a CA made
+for it.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import signal
@@ -222,13 +226,32 @@ class ApacheKafka:
         self.sasl_ssl = sasl_ssl
         self.version = version
         self.jars = Path()
-        self.cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-        self.user = SaslUser("smart-connect", secrets.token_urlsafe(12)) if sasl_ssl else None
+        identity = self._identity(sasl_ssl)
+        self.cluster_id = identity["cluster_id"]
+        self.user = SaslUser(identity["username"], identity["password"]) if sasl_ssl else None
         self.tls: TlsFiles | None = None
         first = port or free_port()
         self.node_list = [
             KafkaNode(self, i + 1, first if i == 0 else free_port()) for i in range(nodes)
         ]
+
+    def _identity(self, sasl_ssl: bool) -> dict[str, str]:
+        """Cluster id and SASL user, kept in the data dir: a restart is the same cluster."""
+        path = self.data_dir / "cluster.json"
+        if path.exists():
+            known: dict[str, str] = json.loads(path.read_text())
+            if sasl_ssl and "password" not in known:
+                raise BrokerError(f"{self.data_dir} holds a cluster made without --sasl-ssl")
+            return known
+        made = {
+            "cluster_id": base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode(),
+            "username": "smart-connect",
+        }
+        if sasl_ssl:
+            made["password"] = secrets.token_urlsafe(12)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(made))
+        return made
 
     @property
     def voters(self) -> str:
@@ -252,7 +275,8 @@ class ApacheKafka:
         self.version = self.jars.parent.name
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.sasl_ssl and self.tls is None:
-            self.tls = make_tls(self.data_dir / "tls", secrets.token_urlsafe(12))
+            assert self.user is not None
+            self.tls = make_tls(self.data_dir / "tls", self.user.password)
         for node in self.node_list:
             node.start()
         deadline = time.monotonic() + timeout

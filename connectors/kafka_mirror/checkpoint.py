@@ -21,7 +21,7 @@ from aiokafka import TopicPartition as KafkaTP
 from aiokafka.errors import KafkaError
 
 from connect.api import ConfigError, SourceConnector, SourceRecord, SourceTask
-from connectors.kafka_mirror.clients import Cluster, translate
+from connectors.kafka_mirror.clients import Cluster, check_clusters, translate
 from connectors.kafka_mirror.config import TASK_COUNT_KEY, MirrorCheckpointConfig
 from connectors.kafka_mirror.source import VERSION, byte_task_configs
 from connectors.kafka_mirror.syncs import Checkpoint, OffsetSync, OffsetSyncStore
@@ -87,6 +87,7 @@ class MirrorCheckpointTask(SourceTask):
         self.policy = cfg.policy
         self.source: Cluster = cfg.cluster("source")
         self.target: Cluster = cfg.cluster("target")
+        await check_clusters(self.source, self.target)
         self.topic = self.policy.checkpoints_topic(cfg.source_alias)
         syncs_side = self.source if cfg.offset_syncs_location == "source" else self.target
         try:

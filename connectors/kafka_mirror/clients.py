@@ -7,7 +7,6 @@ turns them into aiokafka arguments. Connectors cannot use the runtime's client f
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from connect.api import ConfigError, ConnectError, RetriableError
+from connect.api.kafka import explain, ssl_context
 
 CONNECTION_KEYS = (
     "bootstrap.servers",
@@ -24,7 +24,10 @@ CONNECTION_KEYS = (
     "sasl.username",
     "sasl.password",
     "ssl.cafile",
+    "ssl.endpoint.identification.algorithm",
 )
+#: Empty turns hostname verification off, as in Kafka; so an empty value is kept.
+HOSTNAME_CHECK = "ssl.endpoint.identification.algorithm"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Cluster:
             key: config[prefix + key]
             for key in CONNECTION_KEYS
             if config.get(prefix + key) not in (None, "")
+            or (key == HOSTNAME_CHECK and config.get(prefix + key) == "")
         }
         return cls(alias, settings)
 
@@ -71,8 +75,9 @@ class Cluster:
             out["sasl_plain_username"] = self.settings.get("sasl.username")
             out["sasl_plain_password"] = _secret(self.settings.get("sasl.password"))
         if protocol in ("SSL", "SASL_SSL"):
-            out["ssl_context"] = ssl.create_default_context(
-                cafile=self.settings.get("ssl.cafile") or None
+            out["ssl_context"] = ssl_context(
+                self.settings.get("ssl.cafile"),
+                self.settings.get("ssl.endpoint.identification.algorithm"),
             )
         return out
 
@@ -84,6 +89,14 @@ class Cluster:
 
     def admin(self, **kwargs: Any) -> AIOKafkaAdminClient:
         return AIOKafkaAdminClient(**self.kwargs(), **kwargs)
+
+
+async def check_clusters(*clusters: Cluster) -> None:
+    """Fail fast, naming the cluster, when one refuses our credentials or certificate."""
+    for cluster in clusters:
+        reason = await explain(cluster.kwargs(), cluster.alias)
+        if reason is not None:
+            raise reason
 
 
 def _secret(value: Any) -> Any:

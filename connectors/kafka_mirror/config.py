@@ -2,7 +2,8 @@
 
 Each side's connection uses the same keys behind a prefix: ``source.cluster.*`` and
 ``target.cluster.*`` (``bootstrap.servers``, ``security.protocol``, ``sasl.mechanism``,
-``sasl.username``, ``sasl.password``, ``ssl.cafile``).
+``sasl.username``, ``sasl.password``, ``ssl.cafile``,
+``ssl.endpoint.identification.algorithm``: empty turns hostname verification off).
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class SourceClusterConfig(ConnectorConfig):
     source_username: str | None = Field(None, alias="source.cluster.sasl.username")
     source_password: SecretStr | None = Field(None, alias="source.cluster.sasl.password")
     source_cafile: str | None = Field(None, alias="source.cluster.ssl.cafile")
+    source_hostname_check: str | None = Field(
+        None, alias="source.cluster.ssl.endpoint.identification.algorithm"
+    )
 
     def cluster(self, side: Literal["source", "target"] = "source") -> Cluster:
         """Alias and connection settings of one side (the target's where the config has it)."""
@@ -54,6 +58,7 @@ class SourceClusterConfig(ConnectorConfig):
             "sasl.username": getattr(self, f"{side}_username"),
             "sasl.password": getattr(self, f"{side}_password"),
             "ssl.cafile": getattr(self, f"{side}_cafile"),
+            "ssl.endpoint.identification.algorithm": getattr(self, f"{side}_hostname_check"),
         }
         alias = self.source_alias if side == "source" else self.target_alias
         return Cluster(alias, {k: v for k, v in settings.items() if v is not None})
@@ -68,6 +73,9 @@ class MirrorClustersConfig(SourceClusterConfig):
     target_username: str | None = Field(None, alias="target.cluster.sasl.username")
     target_password: SecretStr | None = Field(None, alias="target.cluster.sasl.password")
     target_cafile: str | None = Field(None, alias="target.cluster.ssl.cafile")
+    target_hostname_check: str | None = Field(
+        None, alias="target.cluster.ssl.endpoint.identification.algorithm"
+    )
 
     policy_class: str = Field("default", alias="replication.policy.class")
     separator: str = Field(".", alias="replication.policy.separator", min_length=1)

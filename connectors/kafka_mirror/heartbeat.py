@@ -16,7 +16,7 @@ from typing import Any
 from aiokafka.errors import KafkaError
 
 from connect.api import ConfigError, SourceConnector, SourceRecord, SourceTask
-from connectors.kafka_mirror.clients import translate
+from connectors.kafka_mirror.clients import check_clusters, translate
 from connectors.kafka_mirror.config import MirrorHeartbeatConfig
 from connectors.kafka_mirror.policy import HEARTBEATS_TOPIC
 from connectors.kafka_mirror.source import VERSION
@@ -105,6 +105,7 @@ class MirrorHeartbeatConnector(SourceConnector):
 
 async def create_heartbeats_topic(cfg: MirrorHeartbeatConfig) -> None:
     """Create the heartbeats topic on the source cluster unless it exists."""
+    await check_clusters(cfg.cluster())
     admin = cfg.cluster().admin()
     try:
         await admin.start()

@@ -14,7 +14,9 @@ selects the default policy (``<alias>.<topic>``), else identity names.
 
 The current instance's address is implicit on Huawei Cloud; here it is given as
 ``current_bootstrap_servers`` (with optional ``current_security_protocol``,
-``current_sasl_mechanism``, ``current_user_name``, ``current_password``).
+``current_sasl_mechanism``, ``current_user_name``, ``current_password``). Huawei's keys have
+no CA file: ``ssl.cafile`` (peer) and ``current_ssl.cafile`` give one, and
+``ssl.endpoint.identification.algorithm`` (empty: no hostname check) likewise.
 """
 
 from __future__ import annotations
@@ -68,6 +70,11 @@ HUAWEI_KEYS = {
     "current_sasl_mechanism",
     "current_user_name",
     "current_password",
+    # not Huawei's (DMS fills the CA in): where the peer's or current instance's CA is
+    "ssl.cafile",
+    "current_ssl.cafile",
+    "ssl.endpoint.identification.algorithm",
+    "current_ssl.endpoint.identification.algorithm",
 }
 _CONNECTION = {
     "bootstrap.servers": "bootstrap_servers",
@@ -76,6 +83,7 @@ _CONNECTION = {
     "sasl.username": "user_name",
     "sasl.password": "password",
 }
+_TLS = ("ssl.cafile", "ssl.endpoint.identification.algorithm")
 
 
 def _flag(config: Mapping[str, Any], key: str, default: bool) -> bool:
@@ -130,6 +138,8 @@ def normalize_huawei(config: Mapping[str, Any]) -> dict[str, Any]:
             )
     peer = {k: config.get(h) for k, h in _CONNECTION.items()}
     current = {k: config.get(f"current_{h}") for k, h in _CONNECTION.items()}
+    peer |= {k: config[k] for k in _TLS if k in config}
+    current |= {k: config[f"current_{k}"] for k in _TLS if f"current_{k}" in config}
     src, dst = (peer, current) if direction in ("pull", "two-way") else (current, peer)
     src_alias, dst_alias = (
         (config["cluster_name"], config["current_cluster_name"])
@@ -140,7 +150,7 @@ def normalize_huawei(config: Mapping[str, Any]) -> dict[str, Any]:
     out["target.cluster.alias"] = str(dst_alias)
     for side, values in (("source", src), ("target", dst)):
         for key, value in values.items():
-            if value not in (None, ""):
+            if value not in (None, "") or (key == _TLS[1] and value == ""):
                 out[f"{side}.cluster.{key}"] = value
     if config.get("topics_regex"):
         if config.get("topics"):

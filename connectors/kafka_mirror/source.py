@@ -25,7 +25,7 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from connect.api import ConfigError, RawRecordBatch, SourceConnector, SourceRecord, SourceTask
 from connectors.kafka_mirror.assignment import owns
-from connectors.kafka_mirror.clients import Cluster, translate
+from connectors.kafka_mirror.clients import Cluster, check_clusters, translate
 from connectors.kafka_mirror.config import (
     PRODUCER_OVERRIDE_PREFIX,
     TASK_COUNT_KEY,
@@ -134,6 +134,7 @@ class MirrorSourceTask(SourceTask):
         self.filter = cfg.topic_filter
         self.source: Cluster = cfg.cluster("source")
         self.target: Cluster = cfg.cluster("target")
+        await check_clusters(self.source, self.target)
         self.task_id = self.context.task_id
         self._handoff = HandoffTracker(cfg.offset_lag_max)
         self._target_alias_bytes = cfg.target_alias.encode()

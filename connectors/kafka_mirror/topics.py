@@ -27,6 +27,8 @@ _NOT_SYNCED = {
     "min.insync.replicas",
 }
 _DYNAMIC_TOPIC_CONFIG = 1
+#: Topics per CreateTopics request (a mirror may start on hundreds of topics at once).
+CREATE_BATCH = 200
 
 
 async def partition_counts(
@@ -78,7 +80,8 @@ async def ensure_remote_topics(
     Returns the partition counts the target really has afterwards (growing may be
     unsupported, e.g. on Tansu; then the old count is kept and a warning logged).
     """
-    existing = await partition_counts(target, [t for t in wanted if t in await _names(target)])
+    present = await _names(target)
+    existing = await partition_counts(target, [t for t in wanted if t in present])
     brokers = max(1, len((await target.describe_cluster()).get("brokers", [])))
     rf = min(replication_factor, brokers)
     to_create = [
@@ -91,9 +94,10 @@ async def ensure_remote_topics(
         for name, count in wanted.items()
         if name not in existing
     ]
-    for topic in to_create:
-        if await create_topic(target, topic):
-            log.info("remote topic created", topic=topic.name, partitions=topic.num_partitions)
+    for start in range(0, len(to_create), CREATE_BATCH):
+        batch = to_create[start : start + CREATE_BATCH]
+        for name in await create_topics(target, batch):
+            log.info("remote topic created", topic=name, partitions=wanted[name])
     grow = {n: c for n, c in wanted.items() if n in existing and existing[n] < c}
     if grow:
         try:
@@ -106,20 +110,36 @@ async def ensure_remote_topics(
     return {n: created.get(n, 0) for n in wanted}
 
 
-async def create_topic(admin: AIOKafkaAdminClient, topic: NewTopic) -> bool:
-    """Create ``topic``; False if it already existed. Other refusals raise."""
+async def create_topics(admin: AIOKafkaAdminClient, topics: list[NewTopic]) -> list[str]:
+    """Create ``topics`` in one request; the names created (existing ones are skipped).
+
+    The first refusal other than "already exists" raises, after the rest were created.
+    """
+    if not topics:
+        return []
     try:
-        response = await admin.create_topics([topic])
+        response = await admin.create_topics(topics)
     except TopicAlreadyExistsError:
-        return False
+        return []
+    created: list[str] = []
+    refused: KafkaError | None = None
     for error in response.topic_errors:
-        code = error[1]
+        name, code = error[0], error[1]
         if code == TopicAlreadyExistsError.errno:
-            return False
+            continue
         if code:
             message = error[2] if len(error) > 2 else ""
-            raise for_code(code)(f"cannot create topic {topic.name}: {message}")
-    return True
+            refused = refused or for_code(code)(f"cannot create topic {name}: {message}")
+            continue
+        created.append(name)
+    if refused is not None:
+        raise refused
+    return created
+
+
+async def create_topic(admin: AIOKafkaAdminClient, topic: NewTopic) -> bool:
+    """Create ``topic``; False if it already existed. Other refusals raise."""
+    return bool(await create_topics(admin, [topic]))
 
 
 async def _names(admin: AIOKafkaAdminClient) -> set[str]:
