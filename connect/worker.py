@@ -311,10 +311,9 @@ class Worker(Service):
                     sup.runner = await self._make_runner(tid, config)
                     if isinstance(sup.runner, SourceRunner):
                         sup.runner.on_report = partial(self.report, tid)
-                    if sup.counters is None:
-                        sup.counters = sup.runner.errors.counters
-                    sup.runner.errors.counters = sup.counters
-                    sup.runner.metrics.errors = _reader(sup.counters)
+                    if sup.counters is None:  # kept by the metrics across REST restarts too
+                        sup.counters = sup.runner.metrics.errors or sup.runner.errors.counters
+                    sup.runner.errors.counters = sup.runner.metrics.errors = sup.counters
                     if sup.paused:
                         sup.runner.pause()
                     self.set_status(tid, State.PAUSED if sup.paused else State.RUNNING)
@@ -343,11 +342,6 @@ class Worker(Service):
                     except TimeoutError:
                         continue
             self.set_status(tid, State.UNASSIGNED)
-
-
-def _reader(counters: dict[str, int]) -> Callable[[], dict[str, int]]:
-    """A view of the error counters for the task metrics."""
-    return lambda: dict(counters)
 
 
 class _Attempt:
