@@ -193,6 +193,7 @@ class Worker(Service):
         except Exception:
             self.set_status(name, State.FAILED, traceback.format_exc())
             await connector.stop()
+            self.metrics.scope(name).close()
             raise
         self.connectors[name] = connector
         self.set_status(name, State.RUNNING)
@@ -205,6 +206,8 @@ class Worker(Service):
                 await connector.stop()
             except Exception:
                 log.exception("connector stop failed", connector=name)
+            finally:
+                self.metrics.scope(name).close()
 
     def connector_type(self, config: Mapping[str, Any]) -> str:
         try:
@@ -324,6 +327,7 @@ class Worker(Service):
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
+                    self.metrics.scope(tid.connector, tid.task).close()
                     if sup.stop_requested.is_set() and sup.runner and sup.runner.stopping:
                         log.warning("task failed while stopping", error=str(exc))
                         break
@@ -341,6 +345,7 @@ class Worker(Service):
                         await asyncio.wait_for(sup.stop_requested.wait(), timeout=delay)
                     except TimeoutError:
                         continue
+            self.metrics.scope(tid.connector, tid.task).close()  # its plugin metrics go
             self.set_status(tid, State.UNASSIGNED)
 
 
