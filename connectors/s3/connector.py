@@ -12,7 +12,7 @@ from connectors.s3.config import S3SinkConfig
 from connectors.s3.task import S3SinkTask
 
 # Confluent spellings accepted for the same option
-_RENAMED = {
+RENAMED = {
     "s3.path.style.access.enabled": "s3.path.style.access",
     "s3.endpoint": "store.url",
     "aws.secret.access.key.id": "aws.secret.access.key",
@@ -38,7 +38,7 @@ class S3SinkConnector(SinkConnector):
     @classmethod
     def normalize(cls, config: Mapping[str, Any]) -> dict[str, Any]:
         out = dict(config)
-        for old, new in _RENAMED.items():
+        for old, new in RENAMED.items():
             if old in out and new not in out:
                 out[new] = out.pop(old)
         return out

@@ -15,12 +15,18 @@ import base64
 import io
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from connect.api import ConfigError, DataError, SinkRecord
 from connectors.s3.avro_schema import connect_to_avro, infer_avro
 from connectors.s3.config import S3SinkConfig
+from connectors.s3.envelope import (
+    avro_envelope,
+    avro_envelope_schema,
+    json_envelope,
+    parquet_envelope,
+)
 from connectors.s3.extras import require_pyarrow
 
 
@@ -28,40 +34,6 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, bytes | bytearray | memoryview):
         return base64.b64encode(bytes(obj)).decode("ascii")
     raise TypeError(f"{type(obj).__name__} is not JSON serializable")
-
-
-def header_entry(name: str, value: bytes | None) -> dict[str, Any]:
-    """A header as an envelope entry: UTF-8 text in ``value``, other bytes in ``value_base64``."""
-    if value is None:
-        return {"key": name, "value": None}
-    try:
-        return {"key": name, "value": value.decode("utf-8")}
-    except UnicodeDecodeError:
-        return {"key": name, "value_base64": base64.b64encode(value).decode("ascii")}
-
-
-def envelope(
-    record: SinkRecord,
-    header: Callable[[str, bytes | None], dict[str, Any]] = header_entry,
-) -> dict[str, Any]:
-    """The record with its coordinates, as ``store.envelope`` writes it.
-
-    ``header`` shapes each header entry (text formats make bytes printable; Avro keeps them).
-    """
-    return {
-        "topic": record.topic,
-        "partition": record.partition,
-        "offset": record.offset,
-        "timestamp": record.timestamp,
-        "key": record.key,
-        "value": record.value,
-        "headers": [header(k, v) for k, v in record.headers],
-    }
-
-
-def raw_header_entry(name: str, value: bytes | None) -> dict[str, Any]:
-    """A header as an Avro envelope entry: the bytes as they are."""
-    return {"key": name, "value": value}
 
 
 class FileEncoder(ABC):
@@ -137,7 +109,7 @@ class JsonFormat(Format):
             raw = record.raw_value
             if raw is not None and b"\n" not in raw and b"\r" not in raw:
                 return raw + b"\n"
-        doc = envelope(record) if self.envelope else record.value
+        doc = json_envelope(record) if self.envelope else record.value
         try:
             return (self._dumps(doc) + "\n").encode("utf-8")
         except (TypeError, ValueError) as exc:
@@ -336,37 +308,11 @@ class AvroFormat(Format):
         """The file schema for key and value schemas."""
         if not self.envelope:
             return value
-        return {
-            "type": "record",
-            "name": "KafkaRecord",
-            "namespace": "smartconnect",
-            "fields": [
-                {"name": "topic", "type": "string"},
-                {"name": "partition", "type": "int"},
-                {"name": "offset", "type": "long"},
-                {"name": "timestamp", "type": ["null", "long"]},
-                {"name": "key", "type": key},
-                {"name": "value", "type": value},
-                {
-                    "name": "headers",
-                    "type": {
-                        "type": "array",
-                        "items": {
-                            "type": "record",
-                            "name": "Header",
-                            "fields": [
-                                {"name": "key", "type": "string"},
-                                {"name": "value", "type": ["null", "bytes"]},
-                            ],
-                        },
-                    },
-                },
-            ],
-        }
+        return avro_envelope_schema(key, value)
 
     def datum(self, record: SinkRecord) -> Any:
         if self.envelope:
-            return envelope(record, raw_header_entry)
+            return avro_envelope(record)
         return record.value
 
     def encoder(self, record: SinkRecord) -> FileEncoder:
@@ -442,28 +388,13 @@ class ParquetFormat(Format):
 
     def row(self, record: SinkRecord) -> dict[str, Any]:
         if self.envelope:
-            return {
-                "topic": record.topic,
-                "partition": record.partition,
-                "offset": record.offset,
-                "timestamp": record.timestamp,
-                "key": _parquet_value(record.key),
-                "value": _parquet_value(record.value),
-                "headers": [{"key": k, "value": v} for k, v in record.headers],
-            }
+            return parquet_envelope(record)
         if isinstance(record.value, Mapping):
             return dict(record.value)
         return {"value": record.value}
 
     def encoder(self, record: SinkRecord) -> FileEncoder:
         return _ParquetEncoder(self, record.offset)
-
-
-def _parquet_value(value: Any) -> Any:
-    # A column holds one type; structures are kept as JSON text so any value fits.
-    if value is None or isinstance(value, str | bytes):
-        return value
-    return json.dumps(value, separators=(",", ":"), default=_json_default)
 
 
 def make_format(config: S3SinkConfig, *, raw_json_values: bool = False) -> Format:

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 from connect.api import ConfigError
 from connectors.s3.connector import S3SinkConnector
+from connectors.s3.source_connector import S3SourceConnector
 
 PARTITION_FORMATS: dict[str, int | None] = {
     "yyyy": None,
@@ -117,3 +118,21 @@ class ObsSinkConnector(S3SinkConnector):
     @classmethod
     def normalize(cls, config: Mapping[str, Any]) -> dict[str, Any]:
         return super().normalize(huawei_to_s3(config))
+
+
+class ObsSourceConnector(S3SourceConnector):
+    """Restores what an ``obs-sink`` (Huawei's "dump to OBS" parameters) archived, taking
+    the same parameters: ``obs_bucket_name``, ``obs_path``, ``partition_format``,
+    ``record_delimiter``, ``store_keys``, ``access_key``/``secret_key``, ``obs_endpoint``."""
+
+    aliases: ClassVar[tuple[str, ...]] = ("obs-source", "ObsSourceConnector", "OBS_SOURCE")
+
+    @classmethod
+    def normalize(cls, config: Mapping[str, Any]) -> dict[str, Any]:
+        out = huawei_to_s3(config)
+        for sink_only in ("consumer.override.auto.offset.reset", "rotate.schedule.interval.ms"):
+            if sink_only not in config:
+                out.pop(sink_only, None)
+        if "flush_size" not in config and "flush.size" not in config:
+            out.pop("flush.size", None)
+        return super().normalize(out)

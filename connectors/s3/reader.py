@@ -1,7 +1,8 @@
-"""Reading objects back: decode the records of an object written by this sink.
+"""Reading objects back: decode the records of an object written by the sink.
 
-Used by ``s3 verify`` to count the records of objects whose metadata does not carry
-the count (multipart uploads), and by tests to compare what was archived.
+``iter_archived`` streams an object's records as ``Archived`` (the ``s3-source`` and
+``s3 restore --dry-run``); ``read_records``/``count_records`` give the raw documents
+(``s3 verify`` counts the records of multipart objects; tests compare what was archived).
 """
 
 from __future__ import annotations
@@ -9,9 +10,14 @@ from __future__ import annotations
 import gzip
 import io
 import json
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
-from connectors.s3.config import S3SinkConfig
+from connectors.s3.config import S3StoreConfig
+from connectors.s3.envelope import READERS, Archived
+from connectors.s3.layout import ParsedKey
+
+CHUNK = 1024 * 1024
 
 
 def decompress(body: bytes, key: str) -> bytes:
@@ -19,7 +25,7 @@ def decompress(body: bytes, key: str) -> bytes:
     return gzip.decompress(body) if key.endswith(".gz") else body
 
 
-def read_records(body: bytes, key: str, config: S3SinkConfig) -> list[Any]:
+def read_records(body: bytes, key: str, config: S3StoreConfig) -> list[Any]:
     """The records of one object: JSON documents, raw byte strings, Avro or Parquet rows."""
     data = decompress(body, key)
     if config.format == "json":
@@ -41,7 +47,7 @@ def read_records(body: bytes, key: str, config: S3SinkConfig) -> list[Any]:
     raise ValueError(f"unknown format {config.format!r}")
 
 
-def count_records(body: bytes, key: str, config: S3SinkConfig) -> int:
+def count_records(body: bytes, key: str, config: S3StoreConfig) -> int:
     """How many records the object holds (cheap for JSON lines and Parquet)."""
     data = decompress(body, key)
     if config.format == "json":
@@ -51,3 +57,76 @@ def count_records(body: bytes, key: str, config: S3SinkConfig) -> int:
 
         return int(pq.ParquetFile(io.BytesIO(data)).metadata.num_rows)
     return len(read_records(data, key.removesuffix(".gz"), config))
+
+
+def _split(stream: IO[bytes], separator: bytes) -> Iterator[bytes]:
+    """The pieces of ``stream`` between separators, read a chunk at a time."""
+    rest = b""
+    while True:
+        chunk = stream.read(CHUNK)
+        if not chunk:
+            break
+        pieces = (rest + chunk).split(separator)
+        rest = pieces.pop()
+        yield from pieces
+    if rest:
+        yield rest
+
+
+def iter_archived(
+    stream: IO[bytes], key: str, parsed: ParsedKey, config: S3StoreConfig
+) -> Iterator[Archived]:
+    """The records of one object, streamed (Parquet is read whole: its footer comes last).
+
+    Envelopes give each record's coordinates; plain formats only hold values (and keys for
+    bytes with ``store.kafka.keys``), numbered from the start offset in the object's key.
+    """
+    if key.endswith(".gz"):
+        stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+    topic, partition, start = parsed.topic, parsed.partition, parsed.start_offset
+    envelope = config.envelope and config.format in READERS
+    if config.format == "json":
+        loads = json.loads
+        if envelope:
+            read = READERS["json"]
+            for line in _split(stream, b"\n"):
+                if line:
+                    yield read(loads(line))
+            return
+        index = 0
+        for line in _split(stream, b"\n"):
+            if line:
+                yield Archived(topic, partition, start + index, None, None, loads(line))
+                index += 1
+        return
+    if config.format == "bytes":
+        key_sep = config.bytes_key_separator.encode("utf-8")
+        for index, piece in enumerate(_split(stream, config.bytes_separator.encode("utf-8"))):
+            if config.store_keys:
+                k, _, v = piece.partition(key_sep)
+                yield Archived(topic, partition, start + index, None, k, v)
+            else:
+                yield Archived(topic, partition, start + index, None, None, piece)
+        return
+    rows: Iterator[Any]
+    if config.format == "avro":
+        from fastavro import reader
+
+        rows = iter(reader(stream))
+    elif config.format == "parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.ParquetFile(io.BytesIO(stream.read()))
+        rows = (row for batch in table.iter_batches(batch_size=4096) for row in batch.to_pylist())
+    else:
+        raise ValueError(f"unknown format {config.format!r}")
+    if envelope:
+        read = READERS[config.format]
+        for row in rows:
+            yield read(row)
+        return
+    for index, row in enumerate(rows):
+        value = row
+        if config.format == "parquet" and isinstance(row, dict) and list(row) == ["value"]:
+            value = row["value"]
+        yield Archived(topic, partition, start + index, None, None, value)

@@ -1,0 +1,247 @@
+"""Restoring one archived partition: its objects merged back into offset order.
+
+The objects of a partition are opened in start-offset order; an object is opened as
+soon as its start offset is at or below the smallest offset waiting in the objects
+already open (so the time and field partitioners' interleaved objects merge correctly,
+and with the default layout one object is open at a time). The record with the smallest
+offset goes next, checked against the offset expected after the last one:
+
+- below it: an *overlap* (an object rewritten after a replay holds it again): skipped;
+- above it: a *gap* (offsets no object holds): reported, then restoring goes on.
+
+The position (the source offset) is ``{"object": key, "index": n, "offset": next}``:
+the first object not fully read, how many of its records were taken, and the Kafka
+offset after the last record taken. Resuming skips the objects before ``object`` and
+``n`` records of it; ``offset`` drops what other open objects had already given.
+Everything here blocks (boto3, decoding): the task runs it in a thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import structlog
+
+from connectors.s3 import layout
+from connectors.s3.envelope import Archived
+from connectors.s3.listing import ArchiveObject
+from connectors.s3.reader import iter_archived
+from connectors.s3.source_config import S3SourceConfig
+
+log = structlog.get_logger(__name__)
+
+Fetch = Callable[[ArchiveObject], IO[bytes]]
+
+
+def record_size(record: Archived) -> int:
+    """Bytes (estimated) a record takes in memory."""
+    size = 64
+    for part in (record.key, record.value):
+        size += len(part) if isinstance(part, bytes | str) else 0 if part is None else 256
+    for name, value in record.headers:
+        size += len(name) + len(value or b"")
+    return size
+
+
+class _Reader:
+    """An open object: its records, the next one (``head``) and how many were taken."""
+
+    def __init__(self, obj: ArchiveObject, records: Iterator[Archived]) -> None:
+        self.obj = obj
+        self.records = records
+        self.index = 0
+        self.head: Archived | None = next(records, None)
+
+    def take(self) -> Archived:
+        record = self.head
+        assert record is not None
+        self.index += 1
+        self.head = next(self.records, None)
+        return record
+
+
+@dataclass
+class Progress:
+    """What a partition's restore has seen so far."""
+
+    restored: int = 0
+    objects: int = 0
+    out_of_range: int = 0
+    overlap_records: int = 0
+    first_offset: int | None = None
+    gaps: list[tuple[int, int]] = field(default_factory=list)  # inclusive offset ranges
+    overlaps: list[tuple[str, int, int]] = field(default_factory=list)  # key, first, last
+
+
+class PartitionRestore:
+    """Merges the objects of one archived partition and hands out records in offset order."""
+
+    def __init__(
+        self,
+        topic: str,
+        partition: int,
+        config: S3SourceConfig,
+        fetch: Fetch,
+        objects: Iterator[ArchiveObject],
+        position: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.topic = topic
+        self.partition = partition
+        self.config = config
+        self.fetch = fetch
+        self.progress = Progress()
+        self._objects = objects
+        self._next_object: ArchiveObject | None = None
+        self._readers: list[_Reader] = []
+        self.last_key: str | None = None  # the last object opened
+        self.next_offset: int | None = None
+        self._skip_before: tuple[int, str] | None = None
+        self._skip_records = 0
+        self._skip_object: str | None = None
+        if position:
+            self._resume(position)
+
+    def _resume(self, position: Mapping[str, Any]) -> None:
+        key = str(position.get("object") or "")
+        offset = position.get("offset")
+        self.next_offset = None if offset is None else int(offset)
+        parsed = layout.parse_key(key) if key else None
+        if parsed is None:
+            return
+        self.last_key = key
+        self._skip_before = (parsed.start_offset, key)
+        index = int(position.get("index", 0))
+        if index < 0:  # the object was read whole
+            self._skip_object = key
+        else:
+            self._skip_records = index
+
+    # ------------------------------------------------------------ objects
+
+    def extend(self, objects: Iterator[ArchiveObject]) -> None:
+        """More objects (``s3.poll.interval.ms``): those after the last one opened count."""
+        self._objects = objects
+        if self.last_key is not None:
+            parsed = layout.parse_key(self.last_key)
+            if parsed is not None:
+                self._skip_before = max(
+                    self._skip_before or (0, ""), (parsed.start_offset, self.last_key)
+                )
+                self._skip_object = self.last_key
+
+    def _peek(self) -> ArchiveObject | None:
+        while self._next_object is None:
+            obj = next(self._objects, None)
+            if obj is None:
+                return None
+            if self._skip_before is not None and (obj.start_offset, obj.key) < self._skip_before:
+                continue
+            if obj.key == self._skip_object:
+                continue
+            self._next_object = obj
+        return self._next_object
+
+    def _low(self) -> int | None:
+        heads = [r.head.offset for r in self._readers if r.head is not None]
+        return min(heads) if heads else None
+
+    def _fill(self) -> None:
+        """Open every object that may hold the next record."""
+        while True:
+            obj = self._peek()
+            if obj is None:
+                return
+            low = self._low()
+            if low is not None and obj.start_offset > low:
+                return
+            self._next_object = None
+            reader = _Reader(
+                obj, iter_archived(self.fetch(obj), obj.key, _parsed(obj), self.config)
+            )
+            self.last_key = obj.key
+            self.progress.objects += 1
+            if obj.key == (self._skip_before or (0, ""))[1] and self._skip_records:
+                for _ in range(self._skip_records):
+                    if reader.head is None:
+                        break
+                    reader.take()
+                self._skip_records = 0
+            if reader.head is not None:
+                self._readers.append(reader)
+
+    @property
+    def open_objects(self) -> int:
+        return len(self._readers)
+
+    # ------------------------------------------------------------ records
+
+    def take(self, max_records: int, max_bytes: int) -> list[Archived]:
+        """Up to ``max_records`` records (about ``max_bytes``) in offset order; ``[]`` when
+        every listed object is read."""
+        out: list[Archived] = []
+        size = 0
+        progress, in_range = self.progress, self.config.in_range
+        while len(out) < max_records and size < max_bytes:
+            self._fill()
+            if not self._readers:
+                break
+            reader = min(self._readers, key=_head_order)
+            record = reader.take()
+            if reader.head is None:
+                self._readers.remove(reader)
+            offset = record.offset
+            expected = self.next_offset
+            if expected is not None and offset < expected:
+                self._overlap(reader.obj.key, offset)
+                continue
+            if expected is not None and offset > expected:
+                progress.gaps.append((expected, offset - 1))
+                log.warning(
+                    "s3 source: gap in the archive",
+                    topic=self.topic,
+                    partition=self.partition,
+                    missing=f"{expected}..{offset - 1}",
+                )
+            if progress.first_offset is None:
+                progress.first_offset = offset
+            self.next_offset = offset + 1
+            if not in_range(record.timestamp):
+                progress.out_of_range += 1
+                continue
+            progress.restored += 1
+            out.append(record)
+            size += record_size(record)
+        return out
+
+    def _overlap(self, key: str, offset: int) -> None:
+        self.progress.overlap_records += 1
+        overlaps = self.progress.overlaps
+        if overlaps and overlaps[-1][0] == key and overlaps[-1][2] == offset - 1:
+            overlaps[-1] = (key, overlaps[-1][1], offset)
+        else:
+            overlaps.append((key, offset, offset))
+
+    @property
+    def done(self) -> bool:
+        """Every listed object is read."""
+        return not self._readers and self._peek() is None
+
+    def position(self) -> dict[str, Any]:
+        """The source offset after the records taken so far."""
+        if self._readers:
+            first = min(self._readers, key=lambda r: (r.obj.start_offset, r.obj.key))
+            return {"object": first.obj.key, "index": first.index, "offset": self.next_offset}
+        return {"object": self.last_key, "index": -1, "offset": self.next_offset}
+
+
+def _head_order(reader: _Reader) -> tuple[int, int, str]:
+    assert reader.head is not None
+    return reader.head.offset, reader.obj.start_offset, reader.obj.key
+
+
+def _parsed(obj: ArchiveObject) -> layout.ParsedKey:
+    parsed = layout.parse_key(obj.key)
+    assert parsed is not None
+    return parsed

@@ -1,0 +1,294 @@
+"""The S3 source task: restores its share of the archived partitions into Kafka.
+
+Each ``poll`` takes one batch (``s3.source.batch.records``, about
+``s3.source.buffer.bytes``) from one partition, round robin, in a worker thread, and
+returns it as a ``RawRecordBatch`` whose source offset is the partition's position after
+it. An S3 error that may pass (network, 5xx, throttling) pauses the restore: the
+partition is rebuilt from its last handed-out position after a backoff, so nothing is
+lost or repeated; other S3 errors fail the task (the worker restarts it from the
+stored offsets).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from typing import IO, Any, NamedTuple
+
+import structlog
+
+from connect.api import ConfigError, ConnectError, RawRecordBatch, SourceRecord, SourceTask
+from connectors.s3 import listing
+from connectors.s3.envelope import Archived, parse_json_text
+from connectors.s3.formats import as_bytes
+from connectors.s3.listing import ArchiveObject
+from connectors.s3.restore import PartitionRestore
+from connectors.s3.source_config import S3SourceConfig
+from connectors.s3.storage import make_client, translate
+
+log = structlog.get_logger(__name__)
+
+_BYTES_CONVERTERS = {
+    "bytes",
+    "bytearray",
+    "bytearrayconverter",
+    "org.apache.kafka.connect.converters.bytearrayconverter",
+}
+_STRING_CONVERTERS = {
+    "string",
+    "stringconverter",
+    "org.apache.kafka.connect.storage.stringconverter",
+}
+
+
+class Restored(NamedTuple):
+    """A record for a ``RawRecordBatch``."""
+
+    key: Any
+    value: Any
+    timestamp: int | None
+    headers: tuple[tuple[str, bytes | None], ...]
+
+
+def converter_kind(config: Mapping[str, Any], which: str) -> str:
+    """``bytes``, ``string`` or ``other`` for the task's key or value converter."""
+    name = str(config.get(f"{which}.converter") or "bytes").strip().lower()
+    if name in _BYTES_CONVERTERS:
+        return "bytes"
+    if name in _STRING_CONVERTERS:
+        return "string"
+    return "other"
+
+
+def _shaper(kind: str, parquet: bool) -> Any:
+    """How an archived key or value is handed to the converter of ``kind``."""
+    if kind == "bytes":
+        return lambda v: v if v is None or isinstance(v, bytes) else as_bytes(v)
+    if kind == "other" and parquet:
+        return parse_json_text  # Parquet envelopes keep structures as JSON text
+    return lambda v: v
+
+
+def source_partition(topic: str, partition: int) -> dict[str, Any]:
+    return {"topic": topic, "partition": partition}
+
+
+class S3SourceTask(SourceTask):
+    """Restores archived partitions; see ``connectors/s3/restore.py`` for the order rules."""
+
+    version = "0.1.0"
+
+    def __init__(self) -> None:
+        self.config: S3SourceConfig | None = None
+        self.client: Any = None
+        self.partitions: list[PartitionRestore] = []
+        self.positions: dict[tuple[str, int], Mapping[str, Any] | None] = {}
+        self._turn = 0
+        self._retry_at = 0.0
+        self._backoff = 0.0
+        self._next_list = 0.0
+        self._completed = False
+        self._reported = ""
+
+    # ------------------------------------------------------------ start
+
+    async def start(self, config: Mapping[str, Any]) -> None:
+        cfg = S3SourceConfig.model_validate(dict(config))
+        self.config = cfg
+        parquet = cfg.format == "parquet" and cfg.envelope
+        self._key = _shaper(converter_kind(config, "key"), parquet)
+        self._value = _shaper(converter_kind(config, "value"), parquet)
+        try:
+            self.client = await asyncio.to_thread(make_client, cfg, 8)
+            await asyncio.to_thread(self.client.head_bucket, Bucket=cfg.bucket)
+            found = await asyncio.to_thread(self._discover)
+        except ConnectError:
+            raise
+        except Exception as exc:
+            err = translate(exc, f"cannot read bucket {cfg.bucket!r}")
+            raise ConfigError(str(err), key="s3.bucket.name") from exc
+        await self._check_targets(found)
+        for topic, parts in sorted(found.items()):
+            for partition in parts:
+                if cfg.owns(topic, partition):
+                    stored = self.context.offset(source_partition(topic, partition))
+                    self.positions[(topic, partition)] = stored
+                    self.partitions.append(self._restore(topic, partition, stored))
+        log.info(
+            "s3 source restoring",
+            partitions=[f"{p.topic}-{p.partition}" for p in self.partitions],
+            bucket=cfg.bucket,
+        )
+
+    def _discover(self) -> dict[str, list[int]]:
+        cfg = self.config
+        assert cfg is not None
+        topics = list(cfg.topics) or listing.find_topics(self.client, cfg)
+        return {t: listing.find_partitions(self.client, cfg, t) for t in topics}
+
+    async def _check_targets(self, found: Mapping[str, list[int]]) -> None:
+        cfg = self.config
+        assert cfg is not None
+        for topic, parts in sorted(found.items()):
+            if not parts:
+                continue
+            target = cfg.target_topic(topic)
+            count = await self.context.partition_count(target)
+            need = max(parts) + 1 if cfg.restore_partition == "original" else 1
+            if count is None:
+                raise ConfigError(
+                    f"target topic {target!r} does not exist: create it with at least {need} "
+                    "partitions",
+                    key="topic.rename.format",
+                )
+            if count < need:
+                raise ConfigError(
+                    f"target topic {target!r} has {count} partitions but {topic!r} was archived "
+                    f"from {need}: add partitions, or set restore.partition=hash",
+                    key="restore.partition",
+                )
+
+    def _fetch(self, obj: ArchiveObject) -> IO[bytes]:
+        assert self.config is not None
+        body: IO[bytes] = self.client.get_object(Bucket=self.config.bucket, Key=obj.key)["Body"]
+        return body
+
+    def _objects(self, topic: str, partition: int, start_after: str | None = None) -> Any:
+        cfg = self.config
+        assert cfg is not None
+        if listing.prefix_listing(cfg):
+            return listing.partition_objects(self.client, cfg, topic, partition, start_after)
+        return iter(listing.all_objects(self.client, cfg, [topic]).get((topic, partition), []))
+
+    def _restore(
+        self, topic: str, partition: int, position: Mapping[str, Any] | None
+    ) -> PartitionRestore:
+        assert self.config is not None
+        objects = self._objects(topic, partition)
+        return PartitionRestore(topic, partition, self.config, self._fetch, objects, position)
+
+    # ------------------------------------------------------------ poll
+
+    async def poll(self) -> Sequence[RawRecordBatch | SourceRecord]:
+        cfg = self.config
+        assert cfg is not None
+        now = time.monotonic()
+        if now < self._retry_at:
+            await asyncio.sleep(min(0.1, self._retry_at - now))
+            return []
+        active = [p for p in self.partitions if not p.done] if self.partitions else []
+        if not active:
+            await self._idle(now)
+            return []
+        part = active[self._turn % len(active)]
+        self._turn += 1
+        try:
+            records = await asyncio.to_thread(part.take, cfg.batch_records, cfg.buffer_bytes)
+            position = part.position()
+        except Exception as exc:
+            await self._failed(part, exc)
+            return []
+        self._backoff = 0.0
+        self._report_progress()
+        tp = (part.topic, part.partition)
+        if not records and position == self.positions.get(tp):
+            return []
+        self.positions[tp] = position
+        return self._batch(part, records, position)
+
+    def _batch(
+        self, part: PartitionRestore, records: list[Archived], position: Mapping[str, Any]
+    ) -> list[RawRecordBatch | SourceRecord]:
+        cfg = self.config
+        assert cfg is not None
+        key, value = self._key, self._value
+        target = cfg.target_topic(part.topic)
+        sp = source_partition(part.topic, part.partition)
+        if cfg.restore_partition == "hash" and records:
+            out = [
+                SourceRecord(
+                    target,
+                    key(r.key),
+                    value(r.value),
+                    r.headers,
+                    r.timestamp,
+                    source_partition=sp,
+                )
+                for r in records
+            ]
+            out[-1] = out[-1].with_(source_offset=position)
+            return list(out)
+        restored = [Restored(key(r.key), value(r.value), r.timestamp, r.headers) for r in records]
+        return [RawRecordBatch(target, part.partition, restored, sp, position)]
+
+    async def _failed(self, part: PartitionRestore, exc: BaseException) -> None:
+        assert self.config is not None
+        err = translate(exc, f"reading {part.topic}-{part.partition} from {self.config.bucket!r}")
+        if not err.retriable:
+            raise err from exc
+        self._backoff = min(
+            max(self._backoff * 2, self.config.retry_backoff_ms / 1000),
+            self.config.retry_max_backoff_ms / 1000,
+        )
+        self._retry_at = time.monotonic() + self._backoff
+        log.warning(
+            "s3 source paused: S3 unavailable, retrying", error=str(err), retry_in_s=self._backoff
+        )
+        # rebuilt from the last position handed out: what the failed read took is dropped
+        index = self.partitions.index(part)
+        position = self.positions.get((part.topic, part.partition))
+        replacement = self._restore(part.topic, part.partition, position)
+        replacement.progress = part.progress
+        self.partitions[index] = replacement
+
+    async def _idle(self, now: float) -> None:
+        cfg = self.config
+        assert cfg is not None
+        if cfg.poll_interval_ms <= 0:
+            if not self._completed:
+                self._completed = True
+                self._report_progress(completed=True)
+                log.info("s3 source completed", summary=self.summary())
+            await asyncio.sleep(0.2)
+            return
+        if now < self._next_list:
+            await asyncio.sleep(min(0.2, self._next_list - now))
+            return
+        self._next_list = now + cfg.poll_interval_ms / 1000
+        try:
+            await asyncio.to_thread(self._relist)
+        except Exception as exc:
+            log.warning("s3 source cannot list new objects", error=str(translate(exc, "list")))
+
+    def _relist(self) -> None:
+        for part in self.partitions:
+            part.extend(self._objects(part.topic, part.partition, part.last_key))
+
+    # ------------------------------------------------------------ status
+
+    def summary(self) -> str:
+        """One line: records restored, objects read, gaps and overlaps found."""
+        restored = sum(p.progress.restored for p in self.partitions)
+        objects = sum(p.progress.objects for p in self.partitions)
+        out = [f"{restored} records restored from {objects} objects"]
+        for p in self.partitions:
+            for first, last in p.progress.gaps:
+                out.append(f"gap: {p.topic}-{p.partition} offsets {first}..{last} missing")
+            for key, first, last in p.progress.overlaps:
+                out.append(f"overlap: {key} offsets {first}..{last} restored once")
+        return "; ".join(out)
+
+    def _report_progress(self, completed: bool = False) -> None:
+        issues = any(p.progress.gaps or p.progress.overlaps for p in self.partitions)
+        if not (completed or issues):
+            return
+        message = ("completed: " if completed else "") + self.summary()
+        if message != self._reported:
+            self._reported = message
+            self.context.report(message)
+
+    async def stop(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            client.close()
