@@ -20,6 +20,7 @@ from tests.integration.metrics.support import names, scrape, value
 pytestmark = pytest.mark.kafka
 
 PLUGINS = "tests.integration.metrics.plugins"
+COMMIT_OK = "kafka_connect_connector_task_offset_commit_success_percentage"
 
 
 def worker(bootstrap: str, unique: str, **extra: Any) -> WorkerConfig:
@@ -104,6 +105,8 @@ async def test_source_and_sink_counters_equal_the_records_moved(
                 == count
                 and value(s, "kafka_connect_sink_task_sink_record_lag_max", connector=sink, task=0)
                 == 0
+                # and both committed at least once since
+                and all(value(s, COMMIT_OK, connector=name, task=0) == 1.0 for name in (src, sink))
             )
             return s if done else None
 
