@@ -7,6 +7,7 @@
         /admin/loggers[...]                 admin.py
         /metrics                            metrics.py (Prometheus text format)
         /health                             health.py (KIP-1017, never authenticated)
+        /ui, /ui/api/...                    the web console (ui.py, cluster.py)
         /openapi.json                       the OpenAPI document
 
 Every error is ``{"error_code": <status>, "message": "..."}``: herder errors carry
@@ -30,7 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from connect.api.errors import ConfigError
 from connect.herder.base import Herder, HerderError
 from connect.plugins import PluginRegistry, registry
-from connect.rest import admin, connectors, health, metrics, plugins
+from connect.rest import admin, connectors, health, metrics, plugins, ui
 from connect.rest.auth import AuthConfig, AuthMiddleware
 from connect.rest.context import Ctx, RestContext
 from connect.rest.models import ErrorMessage, ServerInfo
@@ -134,6 +135,7 @@ def create_app(
     auth: AuthConfig | None = None,
     plugins_registry: PluginRegistry | None = None,
     kafka_cluster_id: str | None = None,
+    ui_read_only: bool | None = None,
     metrics_auth: bool = True,
 ) -> FastAPI:
     """The REST API over ``herder``.
@@ -144,6 +146,7 @@ def create_app(
         plugins_registry: plugins to list and describe (default: the process registry,
             or ``herder.registry`` when the herder has one).
         kafka_cluster_id: shown by ``GET /`` (default: ``herder.kafka_cluster_id``).
+        ui_read_only: the console refuses changes (default: the herder's ``ui.read.only``).
         metrics_auth: whether ``/metrics`` needs the same credentials as the API
             (``metrics.auth.enabled``); ``/health`` never does.
     """
@@ -175,6 +178,13 @@ def create_app(
     app.include_router(connectors.router)
     app.include_router(plugins.router)
     app.include_router(admin.router)
+    if ui_read_only is None:
+        config = getattr(herder, "config", None)
+        extra = getattr(config, "model_extra", None) or {}
+        ui_read_only = ui.read_only_setting(
+            getattr(config, "ui_read_only", extra.get(ui.READ_ONLY, False))
+        )
+    ui.install(app, read_only=ui_read_only)
     app.state.metrics_registry = metrics.metrics_registry(herder)
     app.include_router(metrics.router)
     app.include_router(health.router)
