@@ -10,6 +10,8 @@ import asyncio
 import subprocess
 from pathlib import Path
 
+import pytest
+
 JAVA_DIR = Path(__file__).resolve().parent / "java"
 
 
@@ -47,3 +49,23 @@ async def run_java(
 def decode_lines(kind: str, records: list[tuple[bytes, bytes]]) -> str:
     """Stdin of ``Decode.java``: one ``<kind> <key hex> <value hex>`` line per record."""
     return "".join(f"{kind} {k.hex()} {v.hex()}\n" for k, v in records)
+
+
+def _version_of(jars: Path, artifact: str) -> str | None:
+    found = sorted(jars.glob(f"{artifact}-[0-9]*.jar"))
+    return found[-1].name[len(artifact) + 1 : -len(".jar")] if found else None
+
+
+@pytest.fixture(scope="session")
+def mm2_jars(kafka_jars: Path) -> Path:
+    """Jars where MirrorMaker 2 and the clients are one release (it runs their Connect).
+
+    The newest 4.x of every artifact is not always one release (connect-mirror can lag
+    kafka-clients); then the whole set of connect-mirror's release is resolved.
+    """
+    from connect.broker.maven import kafka_jars as resolve
+
+    mirror = _version_of(kafka_jars, "connect-mirror")
+    if mirror is None or mirror == _version_of(kafka_jars, "kafka-clients"):
+        return kafka_jars
+    return resolve(mirror)
