@@ -12,53 +12,120 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import structlog
+import typer.core
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from connect import __version__
-from connect.config import InvalidConfig, WorkerConfig, load_task_file, load_worker_config
+from connect.config import (
+    InvalidConfig,
+    WorkerConfig,
+    is_json_schema,
+    load_worker_config,
+    parse_task,
+    read_json,
+)
 from connect.plugins import registry as plugin_registry
 from connect.validation import check_config
+# typer prints a Python type after every argument (``FILE <list[Path]>``); the metavar
+# and the help say what to give
+typer.core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+
 
 app = typer.Typer(
     name="smart-connect",
     help="Run Kafka data-sync connectors: standalone or as a distributed cluster.",
     no_args_is_help=True,
+    rich_markup_mode=None,
     add_completion=False,
 )
 log = structlog.get_logger("connect.cli")
 err = Console(stderr=True)
 LogFormat = Annotated[
-    str, typer.Option("--log-format", help="console, json, or auto (json when not a TTY)")
+    str,
+    typer.Option(
+        "--log-format",
+        help="console, json, or auto (json when stderr is not a terminal)",
+        metavar="FORMAT",
+    ),
+]
+LogLevel = Annotated[
+    str,
+    typer.Option(
+        "--log-level",
+        help="Least severe level logged: DEBUG, INFO, WARN or ERROR",
+        metavar="LEVEL",
+    ),
 ]
 
 
+    """Configure logging; a wrong format or level is a usage error (one line, exit 2)."""
 def _setup_logs(fmt: str, level: str = "INFO") -> None:
     from connect import logs
 
-    logs.setup(fmt, level)
+    try:
+        logs.setup(fmt, level)
+    except logs.BadLogSetting as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"smart-connect {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit", callback=_show_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Run Kafka data-sync connectors: standalone or as a distributed cluster."""
 
 
 def check_tasks(
-    files: list[Path], plugin_path: list[str] | None = None
+    files: list[Path],
+    plugin_path: list[str] | None = None,
+    *,
+    strict: bool = False,
+    quiet: bool = False,
 ) -> list[tuple[str, dict[str, Any]]]:
-    """Load and validate every task file; print every problem and exit 2 if any."""
+    """Load and validate every task file; print every problem and exit 2 if any.
+
+    Keys that nothing reads are printed as warnings (problems when ``strict``). A JSON
+    Schema among the files (``tasks/task.schema.json`` in ``tasks/*.json``) is skipped.
+    """
     reg = plugin_registry(plugin_path)
     tasks: list[tuple[str, dict[str, Any]]] = []
+    warnings: list[str] = []
     problems: list[str] = []
     names: dict[str, Path] = {}
     for path in files:
         try:
-            name, config = load_task_file(path)
+            data = read_json(path)
+            if is_json_schema(data):
+                if not quiet:
+                    err.print(f"[dim]skipped {path}: a JSON Schema, not a task[/dim]")
+                continue
+            name, config = parse_task(data, str(path))
         except InvalidConfig as exc:
             problems.extend(f"{exc.source}: {p}" for p in exc.problems)
             continue
         if name in names:
             problems.append(f"{path}: name: {name!r} is already used by {names[name]}")
         names[name] = path
-        checked = check_config(config, reg)
+        checked = check_config(config, reg, strict=strict)
+        if not strict:
+            warnings.extend(f"{path}: {w}" for w in checked.warnings)
         problems.extend(f"{path}: {p}" for p in checked.problems)
+    for line in warnings:
+        err.print(f"[yellow]warning[/yellow] {line}", highlight=False, soft_wrap=True)
         tasks.append((name, config))
     if problems:
         for line in problems:
@@ -66,21 +133,35 @@ def check_tasks(
         raise typer.Exit(2)
     return tasks
 
+PluginPath = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--plugin-path",
+        help="A folder with plugins (modules, packages or pip --target trees); repeatable",
+        metavar="DIR",
+    ),
+]
+
+
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Task JSON files")],
-    plugin_path: Annotated[list[str] | None, typer.Option("--plugin-path")] = None,
+    files: Annotated[list[Path], typer.Argument(help="Task JSON files", metavar="FILE...")],
+    plugin_path: PluginPath = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Treat keys that nothing reads as errors")
+    ] = False,
 ) -> None:
     """Check task files; print every problem with its key, exit 2 if any."""
     _setup_logs("console", "ERROR")
-    tasks = check_tasks(files, plugin_path)
+    tasks = check_tasks(files, plugin_path, strict=strict)
     for name, _ in tasks:
         err.print(f"[green]ok[/green] {name}")
 
 
 plugins_app = typer.Typer(
     help="List plugins (no sub-command), or ask a running worker about them.",
+    rich_markup_mode=None,
     invoke_without_command=True,
 )
 app.add_typer(plugins_app, name="plugins")
@@ -90,7 +171,7 @@ app.add_typer(plugins_app, name="plugins")
 def plugins(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
-    plugin_path: Annotated[list[str] | None, typer.Option("--plugin-path")] = None,
+    plugin_path: PluginPath = None,
 ) -> None:
     """List every plugin: type, version, and where it came from."""
     if ctx.invoked_subcommand:
@@ -115,11 +196,20 @@ def plugins(
     for row in rows:
         kind = row["type"] if "error" not in row else f"[red]broken: {row['error']}[/red]"
         table.add_row(row["name"], kind, row["version"], row["class"], row["origin"])
-    Console().print(table)
+    out_console().print(table)
+
+
+def out_console() -> Console:
+    """stdout; not cut at 80 columns when it is not a terminal (a pipe, a file)."""
+    return Console() if sys.stdout.isatty() else Console(width=10_000, soft_wrap=True)
 
 
 def _worker_config(path: Path, *required: str) -> WorkerConfig:
-    """Load a worker config; print every problem and exit 2 if it is invalid."""
+    """Load a worker config; print every problem and exit 2 if it is invalid.
+
+    Keys that nothing reads are logged as warnings, or are problems with
+    ``config.unknown.keys=error``.
+    """
     try:
         config = load_worker_config(path)
     except InvalidConfig as exc:
@@ -128,6 +218,16 @@ def _worker_config(path: Path, *required: str) -> WorkerConfig:
         settings = config.model_dump(by_alias=True)
         problems = [
             f"{path}: {k}: required key is missing" for k in required if not settings.get(k)
+        for unknown in config.unknown_keys():
+            if config.config_unknown_keys == "error":
+                problems.append(f"{path}: {unknown.key}: {unknown.message()}")
+            else:
+                log.warning(
+                    "unknown worker config key",
+                    file=str(path),
+                    key=unknown.key,
+                    did_you_mean=unknown.suggestion,
+                )
         ]
     if problems:
         for line in problems:
@@ -138,15 +238,18 @@ def _worker_config(path: Path, *required: str) -> WorkerConfig:
 
 @app.command()
 def standalone(
-    worker_config: Annotated[Path, typer.Argument(help="Worker config (.properties or JSON)")],
-    tasks: Annotated[list[Path], typer.Argument(help="Task JSON files")],
+    worker_config: Annotated[
+        Path, typer.Argument(help="Worker config (.properties or JSON)", metavar="WORKER_CONFIG")
+    ],
+    tasks: Annotated[list[Path], typer.Argument(help="Task JSON files", metavar="TASK...")],
     log_format: LogFormat = "auto",
-    log_level: Annotated[str, typer.Option("--log-level")] = "INFO",
+    log_level: LogLevel = "INFO",
 ) -> None:
     """Run tasks in this one process; offsets go to Kafka (or a file)."""
     _setup_logs(log_format, log_level)
     config = _worker_config(worker_config, "bootstrap.servers")
-    specs = check_tasks(tasks, config.plugin_path or None)
+    strict = config.config_unknown_keys == "error"
+    specs = check_tasks(tasks, config.plugin_path or None, strict=strict, quiet=True)
     sys.exit(asyncio.run(_run_standalone(config, specs)))
 
 
@@ -156,6 +259,13 @@ async def _run_standalone(config: Any, specs: list[tuple[str, dict[str, Any]]]) 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
+    from connect.kafka import KafkaClients
+    from connect.probe import reach_kafka
+
+    problem = await reach_kafka(KafkaClients.from_worker(config))
+    if problem is not None:
+        log.error("cannot reach Kafka", bootstrap_servers=config.bootstrap_servers, error=problem)
+        return 1
         loop.add_signal_handler(sig, stop.set)
     herder = StandaloneHerder(config, plugin_registry(config.plugin_path or None))
     rest = None
@@ -200,9 +310,11 @@ async def _start_rest(herder: Any, config: Any) -> Any:
 
 @app.command()
 def distributed(
-    worker_config: Annotated[Path, typer.Argument(help="Worker config with group.id")],
+    worker_config: Annotated[
+        Path, typer.Argument(help="Worker config with group.id", metavar="WORKER_CONFIG")
+    ],
     log_format: LogFormat = "auto",
-    log_level: Annotated[str, typer.Option("--log-level")] = "INFO",
+    log_level: LogLevel = "INFO",
 ) -> None:
     """Join a cluster of workers that share connectors and tasks through Kafka."""
     _setup_logs(log_format, log_level)
@@ -214,15 +326,24 @@ def distributed(
 
 @app.command()
 def demo(
-    records: Annotated[int, typer.Option(help="Records to generate")] = 20_000,
-    output: Annotated[Path, typer.Option(help="Where files go")] = Path("demo-output"),
+    records: Annotated[int, typer.Option(help="Records to generate", metavar="N")] = 20_000,
+    output: Annotated[
+        Path,
+        typer.Option(help="Where files go (emptied of the demo's files first)", metavar="DIR"),
+    ] = Path("demo-output"),
     bootstrap: Annotated[
-        str | None, typer.Option("--bootstrap-servers", help="Kafka to use (default: embedded)")
+        str | None,
+        typer.Option(
+            "--bootstrap-servers", help="Kafka to use (default: embedded)", metavar="HOST:PORT"
+        ),
     ] = None,
     target_bootstrap: Annotated[
-        str | None, typer.Option("--target-bootstrap-servers", help="Mirror target")
+        str | None,
+        typer.Option("--target-bootstrap-servers", help="Mirror target", metavar="HOST:PORT"),
     ] = None,
-    s3_endpoint: Annotated[str | None, typer.Option(help="S3 endpoint (default: embedded)")] = None,
+    s3_endpoint: Annotated[
+        str | None, typer.Option(help="S3 endpoint (default: embedded)", metavar="URL")
+    ] = None,
     mirror: Annotated[bool, typer.Option(help="Also mirror to a second cluster")] = True,
     s3: Annotated[bool, typer.Option(help="Also archive to S3")] = True,
 ) -> None:

@@ -13,18 +13,22 @@ import logging
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from connect.api import ConnectError
 from connect.config import WorkerConfig
 from connect.herder.standalone import StandaloneHerder
 from connect.kafka import KafkaClients
 from connect.plugins import registry
+from connect.probe import describe, reach_kafka
 
 TOPIC = "demo-orders"
 BUCKET = "smart-connect-demo"
@@ -101,11 +105,22 @@ class DemoPlan:
     bootstrap: str
     target_bootstrap: str | None
     s3_endpoint: str | None
+    # connector names (so groups and source offsets) are new in every run: a rerun on the
+    # same Kafka starts over instead of finding its work done
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
+
+    def name(self, job: str) -> str:
+        return f"demo-{job}-{self.run}"
+
+    @property
+    def files(self) -> list[Path]:
+        """What the demo writes into ``output``."""
+        return [self.output / f"{TOPIC}.jsonl", self.output / "s3-objects.txt"]
 
     def tasks(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = [
             {
-                "name": "demo-datagen",
+                "name": self.name("datagen"),
                 "config": {
                     "connector.class": "datagen",
                     "kafka.topic": TOPIC,
@@ -120,7 +135,7 @@ class DemoPlan:
                 },
             },
             {
-                "name": "demo-file",
+                "name": self.name("file"),
                 "config": {
                     "connector.class": "file-sink",
                     "topics": TOPIC,
@@ -133,7 +148,7 @@ class DemoPlan:
         if self.s3_endpoint:
             out.append(
                 {
-                    "name": "demo-s3",
+                    "name": self.name("s3"),
                     "config": {
                         "connector.class": "s3-sink",
                         "topics": TOPIC,
@@ -153,7 +168,7 @@ class DemoPlan:
         if self.target_bootstrap:
             out.append(
                 {
-                    "name": "demo-mirror",
+                    "name": self.name("mirror"),
                     "config": {
                         "connector.class": "mirror-source",
                         "source.cluster.alias": "primary",
@@ -218,8 +233,18 @@ def _lines(path: Path) -> int:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
 
 
+class Unreachable(ConnectError):
+    """A Kafka cluster the demo was given does not answer."""
+
+
 async def run_demo(plan: DemoPlan, console: Console, timeout: float = 300) -> bool:
+    for bootstrap in filter(None, (plan.bootstrap, plan.target_bootstrap)):
+        problem = await reach_kafka({"bootstrap.servers": bootstrap})
+        if problem is not None:
+            raise Unreachable(f"cannot reach Kafka at {bootstrap}: {problem}")
     plan.output.mkdir(parents=True, exist_ok=True)
+    for old in plan.files:  # start clean: a second run does not append to the first
+        old.unlink(missing_ok=True)
     clients = KafkaClients({"bootstrap.servers": plan.bootstrap})
     await clients.ensure_topic(TOPIC, partitions=3, replication_factor=1)
     if plan.s3_endpoint:
@@ -257,7 +282,7 @@ async def run_demo(plan: DemoPlan, console: Console, timeout: float = 300) -> bo
                     "file": _lines(plan.output / f"{TOPIC}.jsonl"),
                 }
                 if "s3" in bars:
-                    done["s3"] = await _committed(clients, "connect-demo-s3", 3)
+                    done["s3"] = await _committed(clients, f"connect-{plan.name('s3')}", 3)
                 if "mirror" in bars:
                     assert plan.target_bootstrap
                     done["mirror"] = await _topic_count(
@@ -326,7 +351,15 @@ def demo(
             target_bootstrap if mirror else None,
             s3_endpoint if s3 else None,
         )
-        ok = asyncio.run(run_demo(plan, console))
+        try:
+            ok = asyncio.run(run_demo(plan, console))
+        except KeyboardInterrupt:
+            console.print("[yellow]demo interrupted[/yellow]: output so far in " + str(plan.output))
+            return 130
+        except (KafkaError, ConnectError, OSError) as exc:
+            why = str(exc) if isinstance(exc, Unreachable) else describe(exc)
+            console.print(f"[red]demo failed[/red]: {why}", highlight=False, soft_wrap=True)
+            return 1
         if ok:
             _summary(plan, console)
             console.print("\n[green]demo complete[/green]")

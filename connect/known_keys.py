@@ -35,6 +35,8 @@ WORKER_KEYS = {
     "config.providers",
     "rest.auth.credentials.file",
     "rest.auth.token",
+    "metrics.auth.enabled",
+    "ui.read.only",
 }
 """Worker keys read outside ``WorkerConfig``; a feature that reads another adds it here."""
 _STEP_KEYS = ("type", "predicate", "negate")

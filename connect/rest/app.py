@@ -39,6 +39,9 @@ from connect.rest.models import ErrorMessage, ServerInfo
 log = logging.getLogger(__name__)
 
 
+_JSON_APIS = ("/connectors", "/connector-plugins", "/admin/")
+
+
 def _version() -> str:
     try:
         return importlib.metadata.version("smart-connect")
@@ -165,6 +168,27 @@ def create_app(
     )
     _install_error_handlers(app)
     _install_openapi(app)
+
+    @app.middleware("http")
+    async def json_bodies_only(request: Request, call_next: Any) -> Response:
+        """A Kafka Connect API body must be JSON: 415 names what was sent instead."""
+        has_body = int(request.headers.get("content-length") or 0) > 0 or (
+            "transfer-encoding" in request.headers
+        )
+        kind = request.headers.get("content-type", "")
+        if (
+            request.method in ("POST", "PUT", "PATCH")
+            and request.url.path.startswith(_JSON_APIS)
+            and has_body
+            and kind.split(";")[0].strip().lower() != "application/json"
+        ):
+            sent = f"{kind!r}" if kind else "none"
+            return error(
+                415,
+                f"Unsupported media type: send the body as application/json (Content-Type: {sent})",
+            )
+        response: Response = await call_next(request)
+        return response
 
     @app.get("/", summary="Worker version", tags=["root"], response_model=ServerInfo)
     async def root(ctx: Ctx) -> dict[str, Any]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from typing import IO, Any
 
 from pydantic import Field
 
 from connect.api import ConfigError, ConnectorConfig, SourceConnector, SourceRecord, SourceTask
+
+log = logging.getLogger(__name__)
 
 
 class FileSourceConfig(ConnectorConfig):
@@ -31,13 +34,29 @@ class FileStreamSourceTask(SourceTask):
         stored = self.context.offset(self.partition)
         self.position = int(stored["position"]) if stored else 0
         self._fh: IO[bytes] | None = None
+        self._missing = False
+
+    def _report(self, message: str | None) -> None:
+        """Say it in the task's status, where the runtime offers that."""
+        report = getattr(self.context, "report", None)
+        if callable(report):
+            report(message)
 
     def _read(self) -> list[tuple[bytes, int]]:
         if self._fh is None:
             try:
                 self._fh = open(self.options.file, "rb")  # noqa: SIM115 - kept open across polls
             except FileNotFoundError:
+                if not self._missing:  # once, not every poll
+                    self._missing = True
+                    message = f"waiting for {self.options.file}: the file does not exist"
+                    log.warning("file-source: %s", message)
+                    self._report(message)
                 return []
+            if self._missing:
+                self._missing = False
+                log.info("file-source: %s appeared; reading it", self.options.file)
+                self._report(None)
             self._fh.seek(self.position)
         lines = []
         for _ in range(self.options.batch_size):
