@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import structlog
-import typer.core
 import typer
+import typer.core
 from rich.console import Console
 from rich.table import Table
 
@@ -28,17 +28,17 @@ from connect.config import (
 )
 from connect.plugins import registry as plugin_registry
 from connect.validation import check_config
+
 # typer prints a Python type after every argument (``FILE <list[Path]>``); the metavar
 # and the help say what to give
 typer.core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
-
 
 app = typer.Typer(
     name="smart-connect",
     help="Run Kafka data-sync connectors: standalone or as a distributed cluster.",
     no_args_is_help=True,
-    rich_markup_mode=None,
     add_completion=False,
+    rich_markup_mode=None,
 )
 log = structlog.get_logger("connect.cli")
 err = Console(stderr=True)
@@ -60,8 +60,8 @@ LogLevel = Annotated[
 ]
 
 
-    """Configure logging; a wrong format or level is a usage error (one line, exit 2)."""
 def _setup_logs(fmt: str, level: str = "INFO") -> None:
+    """Configure logging; a wrong format or level is a usage error (one line, exit 2)."""
     from connect import logs
 
     try:
@@ -103,8 +103,8 @@ def check_tasks(
     """
     reg = plugin_registry(plugin_path)
     tasks: list[tuple[str, dict[str, Any]]] = []
-    warnings: list[str] = []
     problems: list[str] = []
+    warnings: list[str] = []
     names: dict[str, Path] = {}
     for path in files:
         try:
@@ -121,17 +121,18 @@ def check_tasks(
             problems.append(f"{path}: name: {name!r} is already used by {names[name]}")
         names[name] = path
         checked = check_config(config, reg, strict=strict)
+        problems.extend(f"{path}: {p}" for p in checked.problems)
         if not strict:
             warnings.extend(f"{path}: {w}" for w in checked.warnings)
-        problems.extend(f"{path}: {p}" for p in checked.problems)
+        tasks.append((name, config))
     for line in warnings:
         err.print(f"[yellow]warning[/yellow] {line}", highlight=False, soft_wrap=True)
-        tasks.append((name, config))
     if problems:
         for line in problems:
             err.print(f"[red]invalid[/red] {line}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     return tasks
+
 
 PluginPath = Annotated[
     list[str] | None,
@@ -141,7 +142,6 @@ PluginPath = Annotated[
         metavar="DIR",
     ),
 ]
-
 
 
 @app.command()
@@ -161,8 +161,8 @@ def validate(
 
 plugins_app = typer.Typer(
     help="List plugins (no sub-command), or ask a running worker about them.",
-    rich_markup_mode=None,
     invoke_without_command=True,
+    rich_markup_mode=None,
 )
 app.add_typer(plugins_app, name="plugins")
 
@@ -218,6 +218,7 @@ def _worker_config(path: Path, *required: str) -> WorkerConfig:
         settings = config.model_dump(by_alias=True)
         problems = [
             f"{path}: {k}: required key is missing" for k in required if not settings.get(k)
+        ]
         for unknown in config.unknown_keys():
             if config.config_unknown_keys == "error":
                 problems.append(f"{path}: {unknown.key}: {unknown.message()}")
@@ -228,7 +229,6 @@ def _worker_config(path: Path, *required: str) -> WorkerConfig:
                     key=unknown.key,
                     did_you_mean=unknown.suggestion,
                 )
-        ]
     if problems:
         for line in problems:
             err.print(f"[red]invalid[/red] {line}", highlight=False)
@@ -259,6 +259,7 @@ async def _run_standalone(config: Any, specs: list[tuple[str, dict[str, Any]]]) 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     from connect.kafka import KafkaClients
     from connect.probe import reach_kafka
 
@@ -266,7 +267,6 @@ async def _run_standalone(config: Any, specs: list[tuple[str, dict[str, Any]]]) 
     if problem is not None:
         log.error("cannot reach Kafka", bootstrap_servers=config.bootstrap_servers, error=problem)
         return 1
-        loop.add_signal_handler(sig, stop.set)
     herder = StandaloneHerder(config, plugin_registry(config.plugin_path or None))
     rest = None
     try:
