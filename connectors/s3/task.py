@@ -14,6 +14,7 @@ import structlog
 from connect.api import ConnectError, SinkRecord, SinkTask, TopicPartition
 from connectors.s3.config import S3SinkConfig
 from connectors.s3.formats import Format, make_format
+from connectors.s3.metrics import S3Metrics
 from connectors.s3.partitioners import make_partitioner, timestamp_extractor
 from connectors.s3.storage import S3Storage
 from connectors.s3.upload import BufferAccount
@@ -52,6 +53,7 @@ class S3SinkTask(SinkTask):
         self.format: Format | None = None
         self.writers: dict[TopicPartition, TopicPartitionWriter] = {}
         self.stats = WriterStats()
+        self.metrics: S3Metrics | None = None
         self._lock = asyncio.Lock()
 
     async def start(self, config: Mapping[str, Any]) -> None:
@@ -63,6 +65,9 @@ class S3SinkTask(SinkTask):
         self.account = BufferAccount(cfg.buffer_max_bytes)
         self.storage = S3Storage(cfg)
         await self.storage.start()
+        context = getattr(self, "context", None)
+        self.metrics = S3Metrics(context.metrics) if context is not None else None
+        self.stats.on_object = self.metrics.object_done if self.metrics else None
         if not cfg.exactly_once:
             log.info(
                 "s3 sink runs at-least-once: Wallclock timestamps or rotate.schedule.interval.ms "
@@ -99,6 +104,10 @@ class S3SinkTask(SinkTask):
             # the runner hands records over partition by partition: one run each
             for (topic, partition), run in groupby(records, _topic_partition):
                 await self._writer(TopicPartition(topic, partition)).write(list(run))
+            if self.metrics is not None:
+                self.metrics.update(
+                    (len(w.objects) for w in self.writers.values()), self.account.total
+                )
 
     def _request_commit(self) -> None:
         context = getattr(self, "context", None)

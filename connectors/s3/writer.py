@@ -78,6 +78,8 @@ class WriterStats:
     objects: int = 0
     bytes: int = 0
     rotations: dict[str, int] = field(default_factory=dict)
+    # called with (partition, bytes, seconds) for each completed object (the metrics)
+    on_object: Callable[[TopicPartition, int, float], None] | None = None
 
 
 class TopicPartitionWriter:
@@ -418,11 +420,14 @@ class TopicPartitionWriter:
     async def _complete(self, obj: OpenObject) -> None:
         tail = obj.encoder.finish()
         obj.upload.write(tail)
+        started = time.monotonic()
         await obj.upload.complete(
             {layout.META_END: str(obj.end_offset), layout.META_COUNT: str(obj.count)}
         )
         self.stats.objects += 1
         self.stats.bytes += obj.upload.size
+        if self.stats.on_object is not None:
+            self.stats.on_object(self.tp, obj.upload.size, time.monotonic() - started)
 
     async def rotate_if_due(self, now: float | None = None) -> bool:
         """Wall-clock rotation (``rotate.schedule.interval.ms``), for idle partitions too."""
