@@ -20,9 +20,10 @@ import structlog
 from aiokafka import TopicPartition as KafkaTP
 from aiokafka.errors import KafkaError
 
-from connect.api import ConfigError, SourceConnector, SourceRecord, SourceTask
+from connect.api import ConfigError, NoMetrics, SourceConnector, SourceRecord, SourceTask
 from connectors.kafka_mirror.clients import Cluster, check_clusters, translate
 from connectors.kafka_mirror.config import TASK_COUNT_KEY, MirrorCheckpointConfig
+from connectors.kafka_mirror.metrics import MirrorCheckpointMetrics
 from connectors.kafka_mirror.source import VERSION, byte_task_configs
 from connectors.kafka_mirror.syncs import Checkpoint, OffsetSync, OffsetSyncStore
 from connectors.kafka_mirror.topics import ensure_topic
@@ -83,6 +84,10 @@ class MirrorCheckpointTask(SourceTask):
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
         cfg = self.cfg
+        context_metrics = getattr(getattr(self, "context", None), "metrics", None)
+        self.metrics = MirrorCheckpointMetrics(
+            context_metrics or NoMetrics(), cfg.source_alias, cfg.target_alias
+        )
         self.task_count = int(config.get(TASK_COUNT_KEY, 1))
         self.policy = cfg.policy
         self.source: Cluster = cfg.cluster("source")
@@ -124,6 +129,10 @@ class MirrorCheckpointTask(SourceTask):
             await self.stop()
             raise translate(exc, "cannot start checkpoint task") from exc
 
+    async def commit(self) -> None:
+        """The checkpoints emitted so far were acknowledged (their latency is known)."""
+        self.metrics.acknowledged()
+
     async def stop(self) -> None:
         clients = [self._syncs, self._source_admin, self._target_admin, *self._committers.values()]
         for client in clients:
@@ -148,6 +157,7 @@ class MirrorCheckpointTask(SourceTask):
             if self.cfg.emit_checkpoints and now >= self._next_emit:
                 checkpoints = await self.checkpoints()
                 records = [self._record(cp) for cp in checkpoints]
+                self.metrics.emitted(checkpoints, time.time() * 1000)
                 self._next_emit = now + self.cfg.emit_interval
             if self.cfg.sync_group_offsets and now >= self._next_sync:
                 await self.sync_group_offsets(checkpoints or await self.checkpoints())

@@ -23,7 +23,14 @@ from aiokafka import TopicPartition as KafkaTP
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 
-from connect.api import ConfigError, RawRecordBatch, SourceConnector, SourceRecord, SourceTask
+from connect.api import (
+    ConfigError,
+    NoMetrics,
+    RawRecordBatch,
+    SourceConnector,
+    SourceRecord,
+    SourceTask,
+)
 from connectors.kafka_mirror.assignment import owns
 from connectors.kafka_mirror.clients import Cluster, check_clusters, translate
 from connectors.kafka_mirror.config import (
@@ -31,6 +38,7 @@ from connectors.kafka_mirror.config import (
     TASK_COUNT_KEY,
     MirrorSourceConfig,
 )
+from connectors.kafka_mirror.metrics import MirrorSourceMetrics
 from connectors.kafka_mirror.syncs import HandoffTracker, OffsetSync
 from connectors.kafka_mirror.topics import (
     ensure_remote_topics,
@@ -138,6 +146,9 @@ class MirrorSourceTask(SourceTask):
         self.task_id = self.context.task_id
         self._handoff = HandoffTracker(cfg.offset_lag_max)
         self._target_alias_bytes = cfg.target_alias.encode()
+        self.metrics = MirrorSourceMetrics(
+            getattr(self.context, "metrics", NoMetrics()), cfg.source_alias, cfg.target_alias
+        )
         self._provenance = (PROVENANCE_HEADER, cfg.source_alias.encode())
         try:
             self._source_admin = self.source.admin()
@@ -308,6 +319,7 @@ class MirrorSourceTask(SourceTask):
         out: list[SourceRecord | RawRecordBatch] = []
         came_from_target = self._came_from_target
         tracking = self._tracking
+        metrics = self.metrics
         for tp, messages in batches.items():
             if not messages:
                 continue
@@ -329,6 +341,7 @@ class MirrorSourceTask(SourceTask):
             if tracking and records:
                 self._handoff.handed_many(tp.topic, partition, [m.offset for m in records])
             self._positions[tp] = last + 1
+            metrics.polled(self._remote[tp.topic], partition, records)
         return out
 
     def _with_provenance(
@@ -376,6 +389,7 @@ class MirrorSourceTask(SourceTask):
             if self._tracking and handed:
                 self._handoff.handed_many(tp.topic, partition, handed)
             self._positions[tp] = messages[-1].offset + 1
+            self.metrics.polled(remote, partition, messages)
         return out
 
     def _came_from_target(self, headers: tuple[tuple[str, bytes | None], ...]) -> bool:
@@ -386,6 +400,7 @@ class MirrorSourceTask(SourceTask):
 
     async def commit(self) -> None:
         """After a checkpoint: every record handed out so far is acknowledged."""
+        self.metrics.acknowledged()
         if self._sync_producer is None:
             return
         pending = [KafkaTP(t, p) for t, p in self._handoff.pending()]
