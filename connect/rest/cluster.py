@@ -83,6 +83,28 @@ def _sides(name: str, config: Mapping[str, Any]) -> list[KnownCluster]:
     return out
 
 
+def stored_config(herder: Any, name: str) -> dict[str, Any] | None:
+    """The connector's config as stored, secrets included, or ``None`` if unobtainable.
+
+    Herders hand out masked configs only; the console needs the stored values on the
+    server side (to keep an unchanged secret on save, to reach a mirror's clusters).
+    Never returned to the page.
+    """
+    getter = getattr(herder, "stored_config", None)
+    if callable(getter):
+        found = getter(name)
+        return dict(found) if isinstance(found, Mapping) else None
+    for private in ("_get", "_entry"):  # StandaloneHerder, ClusterHerder
+        lookup = getattr(herder, private, None)
+        if callable(lookup):
+            try:
+                config = getattr(lookup(name), "config", None)
+            except Exception:
+                return None
+            return dict(config) if isinstance(config, Mapping) else None
+    return None
+
+
 async def known_clusters(ctx: RestContext) -> list[KnownCluster]:
     """The worker's cluster, then each distinct cluster its connectors name."""
     found: list[KnownCluster] = []
@@ -95,7 +117,9 @@ async def known_clusters(ctx: RestContext) -> list[KnownCluster]:
             info = await ctx.herder.connector_info(name)
         except NotFound:
             continue
-        for side in _sides(name, info.config):
+        # the stored config: the masked one has no credentials to connect with
+        config = stored_config(ctx.herder, name) or info.config
+        for side in _sides(name, config):
             if side.clients.bootstrap not in seen:
                 seen.add(side.clients.bootstrap)
                 found.append(side)

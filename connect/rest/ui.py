@@ -30,6 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from connect.rest import cluster
+from connect.rest.cluster import stored_config
 from connect.rest.connectors import info_json
 from connect.rest.context import Ctx
 from connect.rest.kafka_admin import BrokerError
@@ -150,11 +151,15 @@ async def save_config(
 ) -> Response:
     """``PUT /connectors/{name}/config`` for the page, which only ever sees masked secrets:
     a value still equal to the mask keeps the stored secret."""
-    stored = (await ctx.herder.connector_info(name)).config
-    merged = {
-        key: stored[key] if value == MASK and key in stored else value
-        for key, value in config.items()
-    }
+    await ctx.herder.connector_info(name)  # NotFound → 404
+    masked = [k for k, v in config.items() if v == MASK]
+    stored = stored_config(ctx.herder, name) if masked else {}
+    if stored is None:
+        keys = ", ".join(sorted(masked))
+        return JSONResponse(
+            {"error_code": 400, "message": f"{keys}: type the secret value again to save"}, 400
+        )
+    merged = {k: stored[k] if k in masked and k in stored else v for k, v in config.items()}
     if merged.get("name", name) != name:
         return JSONResponse({"error_code": 400, "message": "name: cannot be changed"}, 400)
     _, info = await ctx.herder.put_connector_config(
