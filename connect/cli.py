@@ -324,6 +324,33 @@ def distributed(
     sys.exit(asyncio.run(run_distributed(config)))
 
 
+@app.command("mirror-maker")
+def mirror_maker(
+    properties: Annotated[
+        Path,
+        typer.Argument(help="MirrorMaker 2 dedicated-mode properties", metavar="MM2_PROPERTIES"),
+    ],
+    clusters: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--clusters", help="Run only the flows into these target clusters", metavar="ALIAS"
+        ),
+    ] = None,
+    log_format: LogFormat = "auto",
+    log_level: LogLevel = "INFO",
+) -> None:
+    """Run the replication flows of an MM2 mm2.properties file as it is."""
+    from connect.mirrormaker import MirrorMakerError, run
+
+    _setup_logs(log_format, log_level)
+    targets = [c.strip() for arg in clusters or [] for c in arg.split(",") if c.strip()]
+    try:
+        sys.exit(asyncio.run(run(properties, targets)))
+    except (MirrorMakerError, InvalidConfig) as exc:
+        err.print(f"[red]invalid[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def demo(
     records: Annotated[int, typer.Option(help="Records to generate", metavar="N")] = 20_000,
