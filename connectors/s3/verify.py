@@ -2,8 +2,10 @@
 
 Lists the task's objects, reads each one's offsets (object metadata; the content for
 multipart objects), and compares them per topic-partition with the committed offsets
-of the consumer group ``connect-<task name>``. Exit code 0 only when no partition has
-a gap or an overlap; 1 when one has; 2 when the task file is invalid.
+of the consumer group ``connect-<task name>``. It also says, per partition, how many
+records are still only in Kafka (log end offset minus the end of the archive): a sink
+waiting for ``flush.size`` holds them. Exit code 0 only when no partition has a gap or
+an overlap; 1 when one has; 2 when the task file is invalid.
 """
 
 from __future__ import annotations
@@ -118,7 +120,45 @@ async def committed_offsets(
         await consumer.stop()
 
 
-def _render(name: str, config: S3SinkConfig, reports: list[PartitionReport]) -> str:
+async def log_ends(
+    worker: Path | None, bootstrap: str | None, tps: set[tuple[str, int]]
+) -> dict[tuple[str, int], tuple[int, int]]:
+    """``(log start, log end)`` of each partition (exact on Apache Kafka: ListOffsets)."""
+    from aiokafka import TopicPartition as KafkaTP
+
+    from connect.config import load_worker_config
+    from connect.kafka import KafkaClients
+
+    if not tps:
+        return {}
+    overrides = {"bootstrap.servers": bootstrap} if bootstrap else {}
+    clients = KafkaClients.from_worker(load_worker_config(worker, overrides))
+    consumer = clients.consumer(enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = [KafkaTP(*tp) for tp in sorted(tps)]
+        starts = await consumer.beginning_offsets(parts)
+        ends = await consumer.end_offsets(parts)
+        return {(tp.topic, tp.partition): (starts[tp], ends[tp]) for tp in parts}
+    finally:
+        await consumer.stop()
+
+
+def not_archived(report: PartitionReport, log: tuple[int, int] | None) -> int | None:
+    """Records of the partition in Kafka after the end of its archive (None if unknown)."""
+    if log is None:
+        return None
+    start, end = log
+    archived = max(report.end_offset or 0, report.committed or 0, start)
+    return max(0, end - archived)
+
+
+def _render(
+    name: str,
+    config: S3SinkConfig,
+    reports: list[PartitionReport],
+    pending: Mapping[tuple[str, int], int | None] | None = None,
+) -> str:
     lines = [f"task {name}: bucket {config.bucket!r}, prefix {config.prefix() or '(root)'}"]
     for r in reports:
         span = (
@@ -129,6 +169,12 @@ def _render(name: str, config: S3SinkConfig, reports: list[PartitionReport]) -> 
             f"  {r.topic}-{r.partition}: {status} {r.objects} objects, {r.records} records, "
             f"offsets {span}, committed {r.committed}"
         )
+        waiting = (pending or {}).get((r.topic, r.partition))
+        if waiting:
+            lines.append(
+                f"    {waiting} records still only in Kafka, not yet archived (the sink "
+                "writes them at flush.size or rotation)"
+            )
         lines.extend(f"    gap: offsets {a}..{b} missing" for a, b in r.gaps)
         lines.extend(f"    overlap: offsets {a}..{b} stored twice" for a, b in r.overlaps)
         if r.uncommitted:
@@ -185,6 +231,12 @@ def verify(
         committed_offsets(worker, bootstrap_servers, f"connect-{name}", tps, topics)
     )
     reports = audit(objects, committed)
+    logs = asyncio.run(
+        log_ends(worker, bootstrap_servers, {(r.topic, r.partition) for r in reports})
+    )
+    pending = {
+        (r.topic, r.partition): not_archived(r, logs.get((r.topic, r.partition))) for r in reports
+    }
     if as_json:
         typer.echo(
             json.dumps(
@@ -192,12 +244,15 @@ def verify(
                     "task": name,
                     "bucket": config.bucket,
                     "ok": all(r.ok for r in reports),
-                    "partitions": [r.to_json() for r in reports],
+                    "partitions": [
+                        {**r.to_json(), "not_archived": pending[(r.topic, r.partition)]}
+                        for r in reports
+                    ],
                 }
             )
         )
     else:
-        typer.echo(_render(name, config, reports))
+        typer.echo(_render(name, config, reports, pending))
     raise typer.Exit(0 if all(r.ok for r in reports) else 1)
 
 
