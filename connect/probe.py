@@ -39,7 +39,8 @@ async def reach_kafka(clients: KafkaClients | Mapping[str, Any]) -> str | None:
             await admin.start()
             await admin.describe_cluster()
         except Exception as exc:  # any failure to talk to Kafka is the same answer to a user
-            return describe(exc)
+            # a refused login or certificate says so, rather than "Unable to bootstrap"
+            return describe(await clients.explain(exc, clients.bootstrap))
         finally:
             with contextlib.suppress(Exception):
                 await admin.close()

@@ -7,10 +7,13 @@ same cluster); everything under test connects through SASL_SSL.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from connect.broker.apache import ApacheKafka
 from connect.herder.standalone import StandaloneHerder
@@ -177,18 +180,25 @@ async def test_refused_connection_fails_the_task_with_the_reason(
         "offset.storage.replication.factor": 1,
         "task.restart.backoff.initial.ms": 500,
     }
-    async with StandaloneHerder.running(worker, [{"name": name, "config": config}]) as herder:
-        trace = await _failed_trace(herder, name)
-        last = trace.strip().splitlines()[-1]
-        expected = {
-            "password": "authentication failed for cluster peer-",
-            "ca": "TLS trust failed for cluster peer-",
-            "hostname": "TLS trust failed for cluster peer-",
-        }[mistake]
-        assert expected in last, last
-        assert sasl["sasl.password"] not in trace
-        status = herder.status(name)
-        assert sasl["sasl.password"] not in str(status)
+    with capture_logs() as logs:
+        async with StandaloneHerder.running(worker, [{"name": name, "config": config}]) as h:
+            trace = await _failed_trace(h, name)
+            started = time.monotonic()
+            status = h.status(name)
+            await asyncio.sleep(4)  # a window to count restarts in, not a synchronisation
+    failures = [e for e in logs if e.get("event") == "task failed"]
+    # backoff from 500 ms doubling: a handful of attempts, not a tight loop
+    assert 1 <= len(failures) <= 5, (len(failures), time.monotonic() - started)
+    assert all(sasl["sasl.password"] not in str(e) for e in logs)
+    last = trace.strip().splitlines()[-1]
+    expected = {
+        "password": "authentication failed for cluster peer-",
+        "ca": "TLS trust failed for cluster peer-",
+        "hostname": "TLS trust failed for cluster peer-",
+    }[mistake]
+    assert expected in last, last
+    assert sasl["sasl.password"] not in trace
+    assert sasl["sasl.password"] not in str(status)
 
 
 async def test_hostname_check_off_with_empty_algorithm(
