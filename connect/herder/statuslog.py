@@ -16,11 +16,11 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from connect.kafka import KafkaClients, translate
-from connect.offsets.kafka import read_to_end
+from connect.offsets.kafka import read_to_end, topic_partitions
 from connect.service import Service
 from connect.status import State, Status, TaskId
 
@@ -135,11 +135,7 @@ class StatusLog(Service):
         self._consumer = self.clients.consumer(enable_auto_commit=False, group_id=None)
         try:
             await self._consumer.start()
-            parts = self._consumer.partitions_for_topic(self.topic)
-            if not parts:
-                await self._consumer._client.force_metadata_update()
-                parts = self._consumer.partitions_for_topic(self.topic) or {0}
-            tps = [TopicPartition(self.topic, p) for p in sorted(parts)]
+            tps = await topic_partitions(self._consumer, self.topic)
             for msg in await read_to_end(self._consumer, tps):
                 self._apply(msg)
         except KafkaError as exc:

@@ -15,10 +15,33 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from connect.api.errors import RetriableError
 from connect.kafka import KafkaClients, translate
 from connect.offsets.base import OffsetStore
 
 log = structlog.get_logger(__name__)
+
+
+async def topic_partitions(
+    consumer: AIOKafkaConsumer, topic: str, timeout: float = 15.0
+) -> list[TopicPartition]:
+    """Every partition of ``topic``, once the consumer's metadata knows them.
+
+    Right after a topic is created (here or by another worker) a broker's metadata may not
+    list it yet; reading "no partitions" then would take a full topic for an empty one.
+    """
+    deadline = asyncio.get_running_loop().time() + timeout
+    delay = 0.05
+    while True:
+        parts = consumer.partitions_for_topic(topic)
+        if parts:
+            return [TopicPartition(topic, p) for p in sorted(parts)]
+        if asyncio.get_running_loop().time() > deadline:
+            raise RetriableError(f"{topic}: no partitions in the cluster's metadata yet")
+        await consumer._client.force_metadata_update()
+        if not consumer.partitions_for_topic(topic):
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
 
 async def read_to_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> list[Any]:
@@ -90,11 +113,8 @@ class KafkaOffsetStore(OffsetStore):
         )
         try:
             await consumer.start()
-            parts = consumer.partitions_for_topic(self.topic)
-            if not parts:
-                await consumer._client.force_metadata_update()
-                parts = consumer.partitions_for_topic(self.topic) or set()
-            records = await read_to_end(consumer, [TopicPartition(self.topic, p) for p in parts])
+            tps = await topic_partitions(consumer, self.topic)
+            records = await read_to_end(consumer, tps)
         except KafkaError as exc:
             raise translate(exc, f"cannot read offsets topic {self.topic}") from exc
         finally:
