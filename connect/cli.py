@@ -275,7 +275,10 @@ async def _run_standalone(config: Any, specs: list[tuple[str, dict[str, Any]]]) 
             await herder.put_connector_config(name, task_config, allow_replace=False)
         rest = await _start_rest(herder, config)
         log.info("worker started", worker_id=herder.worker_id, tasks=[n for n, _ in specs])
-        await stop.wait()
+        from connect.metrics.progress import progress_log
+
+        async with progress_log(herder.worker, config.log_progress_interval_ms):
+            await stop.wait()
         log.info("worker stopping")
     finally:
         if rest is not None:
@@ -417,6 +420,9 @@ def _mount_optional() -> None:
         from connect.cli_client import plugins_app as remote_plugins
 
         app.add_typer(connectors_app, name="connectors", help="Manage connectors over REST")
+        from connect.top import register as register_top
+
+        register_top(app)  # status, top
         plugins_app.registered_commands.extend(remote_plugins.registered_commands)
     except ImportError:
         pass

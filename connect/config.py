@@ -228,6 +228,9 @@ class WorkerConfig(BaseModel):
     task_inflight_max_bytes: int = Field(64 * 1024 * 1024, ge=1024, alias="task.inflight.max.bytes")
     plugin_path: CommaList = Field(default_factory=list, alias="plugin.path")
     listeners: str | None = Field(None, alias="listeners")
+    # observability (connect/metrics, docs/metrics.md)
+    metrics_auth_enabled: bool = Field(True, alias="metrics.auth.enabled")
+    log_progress_interval_ms: int = Field(60_000, ge=0, alias="log.progress.interval.ms")
 
     # distributed mode
     group_id: str | None = Field(None, alias="group.id")
