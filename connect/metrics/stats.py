@@ -70,12 +70,14 @@ class Window:
     def __init__(self, window: float = WINDOW_S) -> None:
         self.half = window / 2
         self.last = 0.0
-        self._started = time.monotonic()
+        self._started: float | None = None
         self._current: list[float] = [0, 0.0, float("inf"), float("-inf")]  # n, sum, min, max
         self._previous: list[float] = [0, 0.0, float("inf"), float("-inf")]
 
     def _roll(self, now: float) -> None:
-        if now - self._started >= self.half:
+        if self._started is None:
+            self._started = now
+        elif now - self._started >= self.half:
             expired = now - self._started >= 2 * self.half
             self._previous = [0, 0.0, float("inf"), float("-inf")] if expired else self._current
             self._current = [0, 0.0, float("inf"), float("-inf")]
