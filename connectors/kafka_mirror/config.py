@@ -157,6 +157,13 @@ class MirrorSourceConfig(MirrorClustersConfig):
         4 * 1024 * 1024, ge=1024, alias="consumer.max.partition.fetch.bytes"
     )
     task_count: int = Field(1, ge=1, alias=TASK_COUNT_KEY)
+    takeover_topic: str | None = Field(None, alias="mirror.takeover.offsets.topic", min_length=1)
+    takeover_cluster: Literal["source", "target"] = Field(
+        "target", alias="mirror.takeover.offsets.cluster"
+    )
+    takeover_connector: str = Field(
+        "MirrorSourceConnector", alias="mirror.takeover.connector.name", min_length=1
+    )
 
     @field_validator("topics", "topics_exclude")
     @classmethod

@@ -40,6 +40,7 @@ from connectors.kafka_mirror.config import (
 )
 from connectors.kafka_mirror.metrics import MirrorSourceMetrics
 from connectors.kafka_mirror.syncs import HandoffTracker, OffsetSync
+from connectors.kafka_mirror.takeover import TakeoverError, mm2_positions
 from connectors.kafka_mirror.topics import (
     ensure_remote_topics,
     ensure_topic,
@@ -129,6 +130,7 @@ class MirrorSourceTask(SourceTask):
         self._sync_sends: set[asyncio.Future[Any]] = set()
         self._sync_partitioner = DefaultPartitioner()
         self._target_alias_bytes = b""
+        self._takeover: dict[tuple[str, int], int] = {}
 
     # ------------------------------------------------------------ lifecycle
 
@@ -169,6 +171,8 @@ class MirrorSourceTask(SourceTask):
             await self._consumer.start()
             if cfg.emit_offset_syncs:
                 await self._start_offset_syncs()
+            if cfg.takeover_topic:
+                await self._read_takeover(cfg.takeover_topic)
             await self.refresh()
         except KafkaError as exc:
             await self.stop()
@@ -179,6 +183,18 @@ class MirrorSourceTask(SourceTask):
             target=cfg.target_alias,
             partitions=len(self._partitions),
         )
+
+    async def _read_takeover(self, topic: str) -> None:
+        cfg = self.cfg
+        side = self.target if cfg.takeover_cluster == "target" else self.source
+        admin = self._target_admin if cfg.takeover_cluster == "target" else self._source_admin
+        try:
+            self._takeover = await mm2_positions(
+                side, admin, topic, cfg.source_alias, cfg.takeover_connector
+            )
+        except TakeoverError as exc:
+            await self.stop()
+            raise ConfigError(str(exc)) from exc
 
     async def _start_offset_syncs(self) -> None:
         cfg = self.cfg
@@ -279,9 +295,20 @@ class MirrorSourceTask(SourceTask):
                 self._consumer.seek(tp, self._positions[tp])
                 continue
             stored = self.context.offset(partitions[tp])
+            taken = self._takeover.get((tp.topic, tp.partition))
             if stored and isinstance(stored.get("offset"), int):
                 self._consumer.seek(tp, int(stored["offset"]))
                 self._positions[tp] = int(stored["offset"])
+            elif taken is not None:
+                # our own position wins; without one, carry on after MM2's last copied record
+                self._consumer.seek(tp, taken)
+                self._positions[tp] = taken
+                log.info(
+                    "resuming after MirrorMaker 2",
+                    topic=tp.topic,
+                    partition=tp.partition,
+                    offset=taken,
+                )
             elif self.cfg.auto_offset_reset == "earliest":
                 await self._consumer.seek_to_beginning(tp)
             else:
