@@ -229,6 +229,7 @@ class WorkerConfig(BaseModel):
     plugin_path: CommaList = Field(default_factory=list, alias="plugin.path")
     listeners: str | None = Field(None, alias="listeners")
     # observability (connect/metrics, docs/metrics.md)
+    metrics_enabled: bool = Field(True, alias="metrics.enabled")
     metrics_auth_enabled: bool = Field(True, alias="metrics.auth.enabled")
     log_progress_interval_ms: int = Field(60_000, ge=0, alias="log.progress.interval.ms")
 

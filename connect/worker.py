@@ -68,7 +68,7 @@ class Worker(Service):
         self._stores: dict[str, OffsetStore] = {}
         self._stores_lock = asyncio.Lock()
         self.kafka_cluster_id: str | None = None
-        self.metrics = WorkerMetrics()
+        self.metrics = WorkerMetrics(enabled=config.metrics_enabled)
 
     # ------------------------------------------------------------ status
 
@@ -193,7 +193,7 @@ class Worker(Service):
         except Exception:
             self.set_status(name, State.FAILED, traceback.format_exc())
             await connector.stop()
-            self.metrics.scope(name).close()
+            self.metrics.close_scope(name)
             raise
         self.connectors[name] = connector
         self.set_status(name, State.RUNNING)
@@ -207,7 +207,7 @@ class Worker(Service):
             except Exception:
                 log.exception("connector stop failed", connector=name)
             finally:
-                self.metrics.scope(name).close()
+                self.metrics.close_scope(name)
 
     def connector_type(self, config: Mapping[str, Any]) -> str:
         try:
@@ -327,7 +327,7 @@ class Worker(Service):
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
-                    self.metrics.scope(tid.connector, tid.task).close()
+                    self.metrics.close_scope(tid.connector, tid.task)
                     if sup.stop_requested.is_set() and sup.runner and sup.runner.stopping:
                         log.warning("task failed while stopping", error=str(exc))
                         break
@@ -345,7 +345,7 @@ class Worker(Service):
                         await asyncio.wait_for(sup.stop_requested.wait(), timeout=delay)
                     except TimeoutError:
                         continue
-            self.metrics.scope(tid.connector, tid.task).close()  # its plugin metrics go
+            self.metrics.close_scope(tid.connector, tid.task)  # its plugin metrics go
             self.set_status(tid, State.UNASSIGNED)
 
 

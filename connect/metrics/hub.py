@@ -7,17 +7,24 @@ import contextlib
 import time
 from collections.abc import Iterable
 
-from connect.metrics.plugin import PluginMetricStore, Scope
+from connect.api import NoMetrics, PluginMetrics
+from connect.metrics.plugin import PluginMetricStore
 from connect.metrics.task import TaskKind, TaskMetrics
 from connect.status import TaskId
 
 SAMPLE_INTERVAL_S = 1.0
+_NO_METRICS = NoMetrics()
 
 
 class WorkerMetrics:
-    """Everything ``/metrics`` reads for one worker."""
+    """Everything ``/metrics`` reads for one worker.
 
-    def __init__(self) -> None:
+    With ``enabled=False`` (``metrics.enabled=false``) plugins get ``NoMetrics``, nothing
+    is sampled and sinks do not read their lag; the runners' plain counters remain.
+    """
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
         self.tasks: dict[TaskId, TaskMetrics] = {}
         self.plugins = PluginMetricStore()
         self.rebalances = 0
@@ -29,10 +36,17 @@ class WorkerMetrics:
         found = self.tasks.get(tid)
         if found is None or found.kind != kind:
             found = self.tasks[tid] = TaskMetrics(kind)
+            found.enabled = self.enabled
         return found
 
-    def scope(self, connector: str, task: int | None = None) -> Scope:
+    def scope(self, connector: str, task: int | None = None) -> PluginMetrics:
+        if not self.enabled:
+            return _NO_METRICS
         return self.plugins.scope(connector, task)
+
+    def close_scope(self, connector: str, task: int | None = None) -> None:
+        """Remove the plugin metrics of a task (or connector) that stopped."""
+        self.plugins.scope(connector, task).close()
 
     def forget(self, keep: Iterable[TaskId]) -> None:
         """Drop the counters of every task not in ``keep`` (deleted ones)."""
@@ -55,7 +69,7 @@ class WorkerMetrics:
 
     def start(self) -> None:
         """Sample the totals once a second (for the ``*_rate`` metrics)."""
-        if self._sampler is None:
+        if self._sampler is None and self.enabled:
             self._sampler = asyncio.create_task(self._sample_loop(), name="metrics-sampler")
 
     async def _sample_loop(self) -> None:

@@ -21,6 +21,7 @@ class TaskMetrics:
 
     def __init__(self, kind: TaskKind) -> None:
         self.kind: TaskKind = kind
+        self.enabled = True  # false: live readings (sink lag) are skipped
         # source
         self.polled = 0
         self.written = 0

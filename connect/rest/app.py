@@ -210,7 +210,8 @@ def create_app(
         )
     ui.install(app, read_only=ui_read_only)
     app.state.metrics_registry = metrics.metrics_registry(herder)
-    app.include_router(metrics.router)
+    if metrics.enabled(herder):
+        app.include_router(metrics.router)
     app.include_router(health.router)
     if auth is not None and auth.enabled:
         public = {health.HEALTH_PATH} | (set() if metrics_auth else {metrics.METRICS_PATH})

@@ -28,6 +28,13 @@ def metrics_registry(herder: Any) -> CollectorRegistry:
     return registry_for(worker)
 
 
+def enabled(herder: Any) -> bool:
+    """Whether the worker behind ``herder`` keeps metrics (``metrics.enabled``)."""
+    worker = getattr(herder, "worker", None)
+    hub = getattr(worker, "metrics", None)
+    return bool(getattr(hub, "enabled", True))
+
+
 def task_metrics(herder: Any, tid: TaskId) -> dict[str, Any] | None:
     """Throughput and lag of ``tid`` when it runs on this worker (REST status, ``top``)."""
     worker = getattr(herder, "worker", None)

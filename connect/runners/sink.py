@@ -241,7 +241,7 @@ class SinkRunner(TaskRunner):
                     if fetch.done():
                         batch, fetch = fetch.result(), None
                         await self._deliver(batch)
-                    if time.monotonic() - self._lag_read >= LAG_INTERVAL_S:
+                    if self.metrics.enabled and time.monotonic() - self._lag_read >= LAG_INTERVAL_S:
                         await self._read_lag()
                     if self.commit_requested or time.monotonic() >= next_commit:
                         self.commit_requested = False

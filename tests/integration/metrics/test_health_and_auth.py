@@ -79,3 +79,12 @@ async def test_metrics_follow_rest_auth_unless_turned_off_and_health_is_open(
         basic = base64.b64encode(b"x:y").decode()
         wrong = await http.get("/metrics", headers={"Authorization": f"Basic {basic}"})
         assert wrong.status_code == (401 if metrics_auth else 200)
+
+
+async def test_metrics_can_be_turned_off(kafka_bootstrap: str, unique: str) -> None:
+    async with Running(worker(kafka_bootstrap, unique, **{"metrics.enabled": "false"})) as w:
+        async with httpx.AsyncClient(base_url=w.url) as http:
+            assert (await http.get("/metrics")).status_code == 404
+            assert (await http.get("/health")).status_code == 200
+        assert w.herder.worker.metrics.scope("any", 0).counter("x_total") is not None
+        assert not w.herder.worker.metrics.plugins.families
