@@ -10,7 +10,8 @@ For each record size, on two fresh brokers, this measures in the same run:
   to the first mirrored record, end-to-end latency p50/p99 at a fixed lower rate, and the
   worker's peak RSS.
 
-``python -m benchmarks mirror [--sizes 100,1024] [--records-100 N] [--records-1024 N]``
+``python -m benchmarks mirror [--sizes 100,1024] [--records-100 N] [--records-1024 N]``;
+``--peer mm2``: side by side with Kafka's MirrorMaker 2 on Apache Kafka (``mirror_mm2``).
 """
 
 from __future__ import annotations
@@ -204,7 +205,9 @@ def peak_rss_of(pid: int) -> float:
     return 0.0
 
 
-def start_worker(source: str, target: str, workdir: Path) -> subprocess.Popen[bytes]:
+def start_worker(
+    source: str, target: str, workdir: Path, alias: str = "a", topics: str | None = None
+) -> subprocess.Popen[bytes]:
     worker = workdir / "worker.properties"
     worker.write_text(
         f"bootstrap.servers={source}\n"
@@ -219,11 +222,11 @@ def start_worker(source: str, target: str, workdir: Path) -> subprocess.Popen[by
                 "name": "bench-mirror",
                 "config": {
                     "connector.class": "mirror-source",
-                    "source.cluster.alias": "a",
-                    "target.cluster.alias": "b",
+                    "source.cluster.alias": alias,
+                    "target.cluster.alias": f"{alias}-target",
                     "source.cluster.bootstrap.servers": source,
                     "target.cluster.bootstrap.servers": target,
-                    "topics": f"{TOPIC},{LATENCY_TOPIC}",
+                    "topics": topics or f"{TOPIC},{LATENCY_TOPIC}",
                     "replication.factor": 1,
                     "offset-syncs.topic.replication.factor": 1,
                     "tasks.max": 1,
@@ -240,7 +243,13 @@ def start_worker(source: str, target: str, workdir: Path) -> subprocess.Popen[by
 
 
 async def latency(
-    source: str, target: str, remote_topic: str, rate: int, seconds: float, size: int = 100
+    source: str,
+    target: str,
+    remote_topic: str,
+    rate: int,
+    seconds: float,
+    size: int = 100,
+    source_topic: str = LATENCY_TOPIC,
 ) -> dict[str, Any]:
     """Send ``rate`` records/s for ``seconds``; time each record until it is in
     ``remote_topic`` on the target.
@@ -269,7 +278,7 @@ async def latency(
             for _ in range(min(per_tick, total - sent)):
                 stamp = b"%d %f " % (sent, time.time())
                 await producer.send(
-                    LATENCY_TOPIC, stamp.ljust(size, b"x"), partition=sent % PARTITIONS
+                    source_topic, stamp.ljust(size, b"x"), partition=sent % PARTITIONS
                 )
                 sent += 1
             await asyncio.sleep(max(0.0, started + sent / rate - time.perf_counter()))
@@ -401,10 +410,21 @@ def main() -> None:
     parser.add_argument("--records-100", type=int, default=1_000_000)
     parser.add_argument("--records-1024", type=int, default=200_000)
     parser.add_argument("--latency-rate", type=int, default=10_000)
+    parser.add_argument(
+        "--peer",
+        choices=["mm2"],
+        help="side by side with Kafka's MirrorMaker 2 on an Apache Kafka pair (Java 17, Maven)",
+    )
     parser.add_argument("--relay", nargs=2, metavar=("SOURCE", "TARGET"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.relay:
         asyncio.run(relay(*args.relay))
+        return
+    if args.peer == "mm2":
+        from benchmarks.mirror_mm2 import main as peer_main
+
+        sizes = [int(s) for s in args.sizes.split(",")]
+        peer_main(sizes, args.records_100, args.records_1024, args.latency_rate)
         return
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
