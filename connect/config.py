@@ -232,6 +232,8 @@ class WorkerConfig(BaseModel):
     metrics_enabled: bool = Field(True, alias="metrics.enabled")
     metrics_auth_enabled: bool = Field(True, alias="metrics.auth.enabled")
     log_progress_interval_ms: int = Field(60_000, ge=0, alias="log.progress.interval.ms")
+    # web console (connect/rest/ui.py, docs/ui.md): hide and refuse changes from the console
+    ui_read_only: bool = Field(False, alias="ui.read.only")
 
     # distributed mode
     group_id: str | None = Field(None, alias="group.id")

@@ -19,6 +19,7 @@ A broker's refusal raises ``BrokerError`` carrying the broker's own error name a
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Mapping
 from types import TracebackType
@@ -277,6 +278,20 @@ class ClusterAdmin:
             if item[1]:
                 message = item[2] if len(item) > 2 else None
                 raise broker_error(item[1], message, f"Create topic {name}")
+        await self._until_known(name)
+
+    async def _until_known(self, name: str, timeout: float = 10.0) -> None:
+        """Wait until the broker we ask knows ``name`` with leaders, so that the page
+        showing it next does not find it missing (metadata reaches brokers a bit later)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            meta = await self._metadata()
+            for t in meta["topics"]:
+                known = t["topic"] == name and not t["error_code"] and t["partitions"]
+                if known and all(p["leader"] >= 0 for p in t["partitions"]):
+                    return
+            await asyncio.sleep(0.1)
 
     async def delete_topic(self, name: str) -> None:
         await self._topic_meta(name)
@@ -364,15 +379,20 @@ class ClusterAdmin:
         ]
 
     async def _describe_groups(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        # one group per request: aiokafka 0.14 misreads a DescribeGroups answer that holds
+        # several groups from Apache Kafka 4 (it drops the connection mid-decode)
+        semaphore = asyncio.Semaphore(8)
+
+        async def one(gid: str) -> list[dict[str, Any]]:
+            async with semaphore:
+                responses = await self.admin.describe_consumer_groups([gid])
+            return [g for r in responses for g in r.to_object()["groups"]]
+
         out: dict[str, dict[str, Any]] = {}
-        if not ids:
-            return out
-        responses = await self.admin.describe_consumer_groups(ids)
-        for response in responses:
-            for g in response.to_object()["groups"]:
-                if g["error_code"]:
-                    continue
-                out[g["group"]] = g
+        for found in await asyncio.gather(*(one(gid) for gid in ids)):
+            for g in found:
+                if not g["error_code"]:
+                    out[g["group"]] = g
         return out
 
     async def group(self, group_id: str) -> dict[str, Any]:

@@ -20,10 +20,12 @@ Safety, for every path of the app:
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Body, FastAPI, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -35,6 +37,8 @@ from connect.rest.connectors import info_json
 from connect.rest.context import Ctx
 from connect.rest.kafka_admin import BrokerError
 from connect.secrets import MASK
+
+log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 READ_ONLY = "ui.read.only"
@@ -222,7 +226,13 @@ def install(app: FastAPI, *, read_only: bool) -> None:
         assert isinstance(exc, BrokerError)
         return cluster.broker_failure(exc)
 
+    async def kafka_error(request: Request, exc: Exception) -> Response:
+        log.warning("console: Kafka request failed: %s %s", request.url.path, exc, exc_info=exc)
+        said = f"{type(exc).__name__}: {exc}"
+        return JSONResponse({"error_code": 502, "message": f"The broker failed: {said}"}, 502)
+
     app.add_exception_handler(BrokerError, broker_error)
+    app.add_exception_handler(KafkaError, kafka_error)
     app.include_router(router)
     app.include_router(cluster.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")

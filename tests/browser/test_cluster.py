@@ -139,6 +139,9 @@ async def test_group_lag_goes_to_zero_as_a_sink_catches_up(
     r = await console.http.post("/connectors", json={"name": name, "config": config})
     assert r.status_code == 201, r.text
     page = console.page
+    await wait_until(
+        lambda: out.exists() and len(out.read_text().splitlines()) == 5, message="5 lines"
+    )
     await console.open(f"cluster/worker/groups/connect-{name}")
     lag = page.locator("#group-lag")
     await expect(lag).to_have_text("0", timeout=30_000)
@@ -175,8 +178,23 @@ async def three_broker_console(
 ) -> AsyncIterator[tuple[Console, ApacheKafka]]:
     kafka = apache_kafka_factory(nodes=3)
     config = worker_config(kafka.bootstrap, unique)
+    # a topic is usable only once every node's metadata has it: create the worker's
+    # offsets topic first and wait for its leader, as a long-lived cluster would have it
+    offsets = config["offset.storage.topic"]
+    await create_topic(kafka.bootstrap, offsets)
+    await wait_until(lambda: _has_leader(kafka.bootstrap, offsets), message=f"{offsets} leader")
     async for c in open_console(browser, request, config, WIDE):
         yield c, kafka
+
+
+async def _has_leader(bootstrap: str, topic: str) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        found = await admin.describe_topics([topic])
+        return bool(found and found[0]["partitions"] and found[0]["partitions"][0]["leader"] >= 0)
+    finally:
+        await admin.close()
 
 
 async def test_reassign_partition_on_three_brokers(

@@ -700,7 +700,8 @@ async function topicPage(cid, topic) {
     h("td", { class: "key" }, p.replicas.join(", ")), h("td", { class: "key" }, p.isr.join(", ")),
     h("td", {}, p.under_replicated ? h("strong", { class: "error" }, "under-replicated") : "ok"),
     h("td", { class: "num" }, fmt(p.end_offset)), h("td", { class: "num" }, bytes(p.size))));
-  const configRows = t.configs.map((c) => h("tr", { "data-config": c.name, class: c.default ? null : "set" },
+  const configs = [...t.configs].sort((a, b) => (a.default - b.default) || a.name.localeCompare(b.name));
+  const configRows = configs.map((c) => h("tr", { "data-config": c.name, class: c.default ? null : "set" },
     h("td", { class: "key" }, c.name), h("td", { class: "key" }, c.sensitive ? "(sensitive)" : (c.value ?? "")),
     h("td", {}, c.default ? h("span", { class: "muted" }, "default") : h("span", { class: "badge set" }, "set"))));
   // add partitions
@@ -785,7 +786,13 @@ async function groupPage(cid, group) {
   const url = `${clusterPath(shell.cluster.id)}/groups/${enc(group)}`;
   const section = h("section", { class: "card", id: "group" });
   const render = async () => {
-    const g = await api("GET", url);
+    let g;
+    try {
+      g = await api("GET", url);
+    } catch (err) {  // e.g. the group does not exist yet: say so, keep watching
+      section.replaceChildren(h("h2", {}, group), h("p", { class: "error", role: "alert", id: "group-error" }, err.message));
+      return;
+    }
     section.replaceChildren(
       h("h2", {}, group),
       h("dl", { class: "facts" }, h("dt", {}, "State"), h("dd", { id: "group-state" }, g.state || "—"),
