@@ -121,6 +121,14 @@ async def test_failed_task_trace_and_restart(
     await expect(task.locator(".badge")).to_have_text("FAILED")
     await console.shot("restarted, failed again")
 
+    before = len(AlwaysFailingTask.attempts.get(failing, []))
+    await page.click("#actions button:text-is('Restart failed')")
+    await wait_until(
+        lambda: len(AlwaysFailingTask.attempts.get(failing, [])) > before,
+        message="restart?onlyFailed restarted the failed task",
+    )
+    await expect(page.locator("#actions .error:visible")).to_have_count(0)
+
 
 async def test_bad_config_edit_shows_error_at_field_and_changes_nothing(
     console: Console, kafka_bootstrap: str, unique: str, tmp_path: Path
@@ -154,6 +162,15 @@ async def test_bad_config_edit_shows_error_at_field_and_changes_nothing(
     stored = (await console.http.get(f"/connectors/{name}/config")).json()
     assert stored["tasks.max"] == "1"
     await console.shot("fixed and saved")
+
+    # the topics it used, and topics/reset (asked to confirm first)
+    await expect(page.locator("#topics li")).to_have_text(topic)
+    await page.click("#topics button:text-is('Reset topics')")
+    await page.click("#confirm-ok")
+    await expect(page.locator("#topics")).to_contain_text("No topics recorded.")
+    used = (await console.http.get(f"/connectors/{name}/topics")).json()
+    assert used == {name: {"topics": []}}
+    await console.shot("topics reset")
 
 
 async def test_pasted_task_json_is_validated_before_creating(
