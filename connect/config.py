@@ -211,6 +211,9 @@ class WorkerConfig(BaseModel):
     sasl_username: str | None = Field(None, alias="sasl.username")
     sasl_password: SecretStr | None = Field(None, alias="sasl.password")
     ssl_cafile: str | None = Field(None, alias="ssl.cafile")
+    ssl_endpoint_identification_algorithm: str | None = Field(
+        None, alias="ssl.endpoint.identification.algorithm"
+    )
     client_id: str = Field("smart-connect", alias="client.id")
 
     offset_storage_topic: str = Field("connect-offsets", alias="offset.storage.topic")
@@ -246,11 +249,13 @@ class WorkerConfig(BaseModel):
         3, ge=1, alias="status.storage.replication.factor"
     )
     status_storage_partitions: int = Field(5, ge=1, alias="status.storage.partitions")
-    session_timeout_ms: int = Field(10_000, ge=1, alias="session.timeout.ms")
+    # the smallest session stock brokers accept (group.min.session.timeout.ms): a killed
+    # worker's tasks run elsewhere in under 10 s
+    session_timeout_ms: int = Field(6_000, ge=1, alias="session.timeout.ms")
     heartbeat_interval_ms: int = Field(1_000, ge=1, alias="heartbeat.interval.ms")
     rebalance_timeout_ms: int = Field(60_000, ge=1, alias="rebalance.timeout.ms")
     scheduled_rebalance_max_delay_ms: int = Field(
-        3_000, ge=0, alias="scheduled.rebalance.max.delay.ms"
+        1_000, ge=0, alias="scheduled.rebalance.max.delay.ms"
     )
     rest_advertised_listener: str | None = Field(None, alias="rest.advertised.listener")
     rest_advertised_host_name: str | None = Field(None, alias="rest.advertised.host.name")

@@ -460,6 +460,12 @@ class ClusterHerder(Herder):
 
     # ------------------------------------------------------------ helpers for callers
 
+    async def _known(self, name: str) -> None:
+        """A connector another worker just created is known here too: before answering
+        404, read the config topic up to its current end (bounded)."""
+        if name not in self.configlog.state.connectors:
+            await self.configlog.catch_up(timeout=1.0)
+
     def _entry(self, name: str) -> ConnectorEntry:
         entry = self.configlog.state.connectors.get(name)
         if entry is None:
@@ -501,14 +507,19 @@ class ClusterHerder(Herder):
     def _owner(self, key: StatusKey) -> str:
         return (self.assignment.owners.get(key) if self.assignment else None) or ""
 
+    def _shown(self, key: StatusKey) -> Status:
+        """The stored status, unless its worker has left the group: then UNASSIGNED, as
+        soon as the group knows (the dead worker can no longer say so itself)."""
+        status = self.statuslog.view.get(key)
+        members = self.assignment.urls if self.assignment is not None else None
+        if status is None or (members is not None and status.worker_id not in members):
+            return Status(State.UNASSIGNED, self._owner(key))
+        return status
+
     def _status(self, name: str) -> tuple[Status, dict[int, Status], ConnectorType]:
         entry = self._entry(name)
-        view = self.statuslog.view
-        conn = view.get(name) or Status(State.UNASSIGNED, self._owner(name))
-        tasks = {}
-        for tid in self.configlog.state.task_ids(name):
-            st = view.get(tid) or Status(State.UNASSIGNED, self._owner(tid))
-            tasks[tid.task] = st
+        conn = self._shown(name)
+        tasks = {tid.task: self._shown(tid) for tid in self.configlog.state.task_ids(name)}
         return conn, tasks, self._type(entry.config)
 
     def _type(self, config: Mapping[str, Any]) -> ConnectorType:
@@ -521,6 +532,7 @@ class ClusterHerder(Herder):
         return sorted(self.configlog.state.connectors)
 
     async def connector_info(self, name: str) -> ConnectorInfo:
+        await self._known(name)
         entry = self._entry(name)
         return ConnectorInfo(
             name,
@@ -544,13 +556,16 @@ class ClusterHerder(Herder):
 
     async def delete_connector(self, name: str) -> None:
         self._check_running()
+        await self._known(name)
         self._entry(name)
         await self.configlog.write([(f"connector-{name}", None), (f"target-state-{name}", None)])
 
     async def connector_status(self, name: str) -> tuple[Status, dict[int, Status], ConnectorType]:
+        await self._known(name)
         return self._status(name)
 
     async def task_configs(self, name: str) -> dict[int, dict[str, Any]]:
+        await self._known(name)
         entry = self._entry(name)
         return {i: self.masked(tc) for i, tc in enumerate(entry.task_configs)}
 
@@ -558,6 +573,7 @@ class ClusterHerder(Herder):
         self, name: str, *, include_tasks: bool = False, only_failed: bool = False
     ) -> None:
         self._check_running()
+        await self._known(name)
         self._entry(name)
         value = {
             "include-tasks": include_tasks,
@@ -568,6 +584,7 @@ class ClusterHerder(Herder):
 
     async def restart_task(self, name: str, task: int) -> None:
         self._check_running()
+        await self._known(name)
         entry = self._entry(name)
         if not 0 <= task < len(entry.task_configs):
             raise NotFound(f"Task {name}-{task} not found")
@@ -576,12 +593,14 @@ class ClusterHerder(Herder):
     async def set_target_state(self, name: str, state: str) -> None:
         self._check_running()
         target = TargetState(state)
+        await self._known(name)
         self._entry(name)
         await self.configlog.write(
             [(f"target-state-{name}", {"state": target.value, "state.v2": target.value})]
         )
 
     async def connector_topics(self, name: str) -> list[str]:
+        await self._known(name)
         entry = self._entry(name)
         if self._topics_reset.get(name) is entry:
             return []
@@ -592,6 +611,7 @@ class ClusterHerder(Herder):
 
     async def reset_connector_topics(self, name: str) -> None:
         # this worker forgets the set until the connector's config changes
+        await self._known(name)
         self._topics_reset[name] = self._entry(name)
 
     async def _fresh_store(self) -> KafkaOffsetStore:
@@ -605,6 +625,7 @@ class ClusterHerder(Herder):
         return store
 
     async def get_offsets(self, name: str) -> list[dict[str, Any]]:
+        await self._known(name)
         entry = self._entry(name)
         if self._type(entry.config) == "source":
             store = await self._fresh_store()
@@ -616,6 +637,7 @@ class ClusterHerder(Herder):
 
     async def alter_offsets(self, name: str, offsets: list[dict[str, Any]] | None) -> None:
         self._check_running()
+        await self._known(name)
         entry = self._entry(name)
         if entry.target is not TargetState.STOPPED:
             raise Conflict(

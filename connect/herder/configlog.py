@@ -259,6 +259,17 @@ class ConfigLog(Service):
                 self._advanced.wait_for(lambda: self.position >= offset), timeout
             )
 
+    async def catch_up(self, timeout: float = 1.0) -> bool:
+        """Apply every record written before this call (at most ``timeout`` seconds);
+        whether that happened."""
+        assert self._consumer is not None, "config log not started"
+        try:
+            ends = await asyncio.wait_for(self._consumer.end_offsets([self._tp]), timeout)
+            await self.wait_for(ends[self._tp], timeout)
+        except (TimeoutError, KafkaError):
+            return False
+        return True
+
     async def write(
         self, records: list[tuple[str, Mapping[str, Any] | None]], *, wait: bool = True
     ) -> int:
