@@ -410,9 +410,10 @@ def version() -> None:
 def _mount_optional() -> None:
     """Sub-commands that live with their feature (S3 audit, REST client)."""
     try:
+        import connectors.s3.restore_cli  # noqa: F401  (adds `s3 restore` to the s3 group)
         from connectors.s3.verify import app as s3_app
 
-        app.add_typer(s3_app, name="s3", help="S3 sink tools: verify an archive")
+        app.add_typer(s3_app, name="s3", help="S3 tools: verify an archive, plan a restore")
     except ImportError:
         pass
     try:
