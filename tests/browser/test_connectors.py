@@ -203,3 +203,56 @@ async def test_pasted_task_json_is_validated_before_creating(
     await page.click("#create-pasted")
     await expect(page.locator("h1")).to_have_text(name)
     assert (await console.http.get(f"/connectors/{name}")).status_code == 200
+
+
+async def test_offsets_edited_and_reset_when_stopped(
+    console: Console, kafka_bootstrap: str, unique: str, tmp_path: Path
+) -> None:
+    topic, name, out = f"t-{unique}", f"sink-{unique}", tmp_path / "out.txt"
+    await create_topic(kafka_bootstrap, topic)
+    await produce(kafka_bootstrap, topic, [(None, f"v{i}".encode()) for i in range(5)])
+    config = {
+        "connector.class": "file-sink",
+        "topics": topic,
+        "file": str(out),
+        "key.converter": "string",
+        "value.converter": "string",
+    }
+    r = await console.http.post("/connectors", json={"name": name, "config": config})
+    assert r.status_code == 201, r.text
+    await _lines(out, 5)
+    page = console.page
+    await console.open(f"connectors/{name}")
+    offsets = page.locator("#offsets")
+    await expect(offsets).to_contain_text('{"kafka_offset":5}')
+    await expect(offsets).to_contain_text("Stop the connector to edit or reset its offsets.")
+    await expect(page.locator("#offsets-editor")).to_have_count(0)
+
+    await page.click("#actions button:text-is('Stop')")
+    await page.click("#confirm-ok")
+    await expect(page.locator("#connector-state")).to_have_text("connector STOPPED")
+    editor = page.locator("#offsets-editor")
+    await expect(editor).to_be_visible()
+    edited = json.loads(await editor.input_value())
+    assert edited["offsets"][0]["offset"] == {"kafka_offset": 5}
+    edited["offsets"][0]["offset"] = {"kafka_offset": 2}
+    await editor.fill(json.dumps(edited))
+    await console.shot("offsets edited while stopped")
+    await page.click("#offsets button:text-is('Save offsets')")
+    await expect(offsets).to_contain_text("altered successfully")
+    await expect(offsets).to_contain_text('{"kafka_offset":2}')
+
+    await page.click("#actions button:text-is('Resume')")
+    await _lines(out, 8)  # records 2, 3, 4 again
+    assert out.read_text().splitlines()[5:] == ["v2", "v3", "v4"]
+
+    await page.click("#actions button:text-is('Stop')")
+    await page.click("#confirm-ok")
+    await expect(page.locator("#offsets-editor")).to_be_visible()
+    await page.click("#offsets button:text-is('Reset offsets')")
+    await expect(page.locator("#confirm")).to_be_visible()
+    await page.click("#confirm-ok")
+    await expect(offsets).to_contain_text("reset successfully")
+    await console.shot("offsets reset")
+    await page.click("#actions button:text-is('Resume')")
+    await _lines(out, 13)  # all five again

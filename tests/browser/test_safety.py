@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from connect.herder.standalone import StandaloneHerder
 from connect.rest.cluster import stored_config
-from tests.browser.conftest import NARROW, Console, open_console, worker_config
+from connect.rest.server import RestServer
+from tests.browser.conftest import NARROW, WIDE, Console, open_console, worker_config
 from tests.helpers.kafka import create_topic
 
 pytestmark = [pytest.mark.browser, pytest.mark.kafka]
@@ -179,3 +181,36 @@ async def test_narrow_layout_has_no_horizontal_scroll(
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{route}: the page is {width} px wide at 390"
         await console.shot(f"narrow {route}")
+
+
+async def test_console_is_behind_the_rest_authentication(
+    browser: Any, kafka_bootstrap: str, unique: str, tmp_path: Any
+) -> None:
+    credentials = tmp_path / "users.txt"
+    credentials.write_text("admin: s3cret-pw\n")
+    config = worker_config(
+        kafka_bootstrap, unique, **{"rest.auth.credentials.file": str(credentials)}
+    )
+    async with StandaloneHerder.running(config) as herder:
+        server = RestServer(herder, herder.config)
+        await server.start()
+        anonymous = await browser.new_context(viewport=WIDE)
+        signed_in = await browser.new_context(
+            viewport=WIDE, http_credentials={"username": "admin", "password": "s3cret-pw"}
+        )
+        try:
+            for path in ("/ui/", "/ui/static/app.js", "/ui/api/clusters"):
+                response = await anonymous.request.get(f"{server.url}{path}")
+                assert response.status == 401, path
+            page = await anonymous.new_page()
+            with pytest.raises(Exception, match="ERR_INVALID_AUTH_CREDENTIALS"):
+                await page.goto(f"{server.url}/ui/")
+
+            page = await signed_in.new_page()
+            await page.goto(f"{server.url}/ui/#/cluster/worker/nodes")
+            await page.wait_for_selector("body[data-ready]")
+            await expect(page.locator("#nodes tbody tr")).not_to_have_count(0)
+        finally:
+            await anonymous.close()
+            await signed_in.close()
+            await server.stop()

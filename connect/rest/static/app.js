@@ -260,7 +260,7 @@ async function connectorPage(name) {
     renderStatus(st);
     return st;
   };
-  let lastState = null;
+  let offsetsStopped = null;  // the offsets section is re-drawn only when this changes
   const renderStatus = (st) => {
     const word = health(st);
     head.replaceChildren(badge(word), h("span", { id: "connector-state" }, `connector ${st.connector.state}`));
@@ -289,8 +289,9 @@ async function connectorPage(name) {
     if (!st.tasks.length) {
       tasksBody.append(h("tr", {}, h("td", { colspan: 5, class: "muted" }, "No tasks.")));
     }
-    if (st.connector.state !== lastState) {
-      lastState = st.connector.state;
+    const stopped = st.connector.state === "STOPPED";
+    if (stopped !== offsetsStopped || !stopped) {  // no editor to disturb unless STOPPED
+      offsetsStopped = stopped;
       renderOffsets(st.connector.state).catch((err) => showError(offsetsSection, err));
     }
   };
@@ -309,7 +310,7 @@ async function connectorPage(name) {
       location.hash = "#/connectors";
     }, { cls: "danger", confirm: { title: `Delete ${name}?`, text: "The connector and its tasks are removed. Its offsets stay.", type: name } }));
 
-  const renderOffsets = async (state) => {
+  const renderOffsets = async (state, message = null) => {
     const data = await api("GET", `${connectorPath(name)}/offsets`);
     const offsets = data.offsets || [];
     const stopped = state === "STOPPED";
@@ -332,16 +333,15 @@ async function connectorPage(name) {
             let body;
             try { body = JSON.parse(editor.value); } catch (err) { throw new Error(`Offsets JSON: ${err.message}`); }
             const r = await api("PATCH", `${connectorPath(name)}/offsets`, body);
-            await renderOffsets(state);
-            offsetsSection.append(h("p", { class: "ok-msg" }, r.message));
+            await renderOffsets(state, r.message);
           }, { cls: "primary" }),
           action("Reset offsets", async () => {
             const r = await api("DELETE", `${connectorPath(name)}/offsets`);
-            await renderOffsets(state);
-            offsetsSection.append(h("p", { class: "ok-msg" }, r.message));
+            await renderOffsets(state, r.message);
           }, { cls: "danger", confirm: { title: `Reset the offsets of ${name}?`, text: "On resume it starts again from the beginning." } })));
     }
     children.push(box);
+    if (message) children.push(h("p", { class: "ok-msg", id: "offsets-message" }, message));
     offsetsSection.replaceChildren(...children);
   };
 
