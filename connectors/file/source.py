@@ -36,28 +36,33 @@ class FileStreamSourceTask(SourceTask):
         self._fh: IO[bytes] | None = None
         self._missing = False
 
-    def _report(self, message: str | None) -> None:
-        """Say it in the task's status, where the runtime offers that."""
+    def _open(self) -> bool:
+        """Open the file if it exists now (a worker thread: no logging or status here)."""
+        try:
+            self._fh = open(self.options.file, "rb")  # noqa: SIM115 - kept open across polls
+        except FileNotFoundError:
+            return False
+        self._fh.seek(self.position)
+        return True
+
+    def _note_missing(self, missing: bool) -> None:
+        """Say once that the file is missing, in the log and the task's status (the
+        runtime's ``report``, where it offers one), and once that it appeared."""
+        if missing == self._missing:
+            return
+        self._missing = missing
         report = getattr(self.context, "report", None)
+        if missing:
+            message = f"waiting for {self.options.file}: the file does not exist"
+            log.warning("file-source: %s", message)
+        else:
+            message = None
+            log.info("file-source: %s appeared; reading it", self.options.file)
         if callable(report):
             report(message)
 
     def _read(self) -> list[tuple[bytes, int]]:
-        if self._fh is None:
-            try:
-                self._fh = open(self.options.file, "rb")  # noqa: SIM115 - kept open across polls
-            except FileNotFoundError:
-                if not self._missing:  # once, not every poll
-                    self._missing = True
-                    message = f"waiting for {self.options.file}: the file does not exist"
-                    log.warning("file-source: %s", message)
-                    self._report(message)
-                return []
-            if self._missing:
-                self._missing = False
-                log.info("file-source: %s appeared; reading it", self.options.file)
-                self._report(None)
-            self._fh.seek(self.position)
+        assert self._fh is not None
         lines = []
         for _ in range(self.options.batch_size):
             start = self._fh.tell()
@@ -69,6 +74,11 @@ class FileStreamSourceTask(SourceTask):
         return lines
 
     async def poll(self) -> list[SourceRecord]:
+        if self._fh is None:
+            found = await asyncio.to_thread(self._open)
+            self._note_missing(not found)
+            if not found:
+                return []
         lines = await asyncio.to_thread(self._read)
         if not lines:
             return []

@@ -256,6 +256,16 @@ def test_json_logs_only_json_with_ids_on_every_task_line(
         root = httpx.get(f"http://127.0.0.1:{port}/admin/loggers/root").json()
         assert root["level"] == "DEBUG"
         url = f"http://127.0.0.1:{port}/connectors/{unique}"
+
+        def message() -> str | None:
+            task = httpx.get(f"{url}/status").json()["tasks"][0]
+            assert task["state"] == "RUNNING"
+            return task.get("message")
+
+        # the status says why nothing comes, until the file appears
+        asyncio.run(wait_until(lambda: "does not exist" in (message() or ""), timeout=30))
+        missing.write_text("hello\n")
+        asyncio.run(wait_until(lambda: message() is None, timeout=30))
         assert httpx.put(f"{url}/pause").status_code == 202
         proc.wait_for_log('"state": "PAUSED"', 30)
         assert httpx.put(f"{url}/resume").status_code == 202
