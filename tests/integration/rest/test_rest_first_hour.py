@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
+from connect.herder.base import BadRequest
+from connect.herder.standalone import StandaloneHerder
 from tests.helpers.kafka import create_topic
-from tests.integration.rest.conftest import Rest
+from tests.integration.rest.conftest import Rest, worker_config
 
 pytestmark = pytest.mark.kafka
 
@@ -78,3 +80,21 @@ async def test_body_without_json_content_type_is_415(rest: Rest) -> None:
         "/connector-plugins/file-sink/config/validate", content=b"{}", headers={}
     )
     assert r.status_code == 415, r.text
+
+
+async def test_unknown_keys_are_errors_with_config_unknown_keys_error(
+    kafka_bootstrap: str, unique: str, tmp_path: Path
+) -> None:
+    config = {**worker_config(kafka_bootstrap, unique), "config.unknown.keys": "error"}
+    task = {
+        "connector.class": "file-sink",
+        "topics": f"t-{unique}",
+        "file": str(tmp_path / "o.txt"),
+        "batch.sise": "5",
+    }
+    async with StandaloneHerder.running(config) as herder:
+        with pytest.raises(BadRequest, match=r"batch\.sise: unknown key"):
+            await herder.put_connector_config(unique, task, allow_replace=False)
+        assert await herder.connectors() == []
+        infos = await herder.validate("file-sink", task)
+        assert infos["error_count"] == 1 and infos["warnings"] == []
