@@ -101,8 +101,16 @@ async def test_topic_create_with_config_add_partitions_delete(
         message = page.locator("#topic-actions .act:has(#add-partitions) .error")
         await expect(message).to_contain_text("does not support the CreatePartitions API")
         await console.shot("add partitions unsupported on this broker")
+        await expect(page.locator("#sizes-note")).to_contain_text("DescribeLogDirs")
+        await page.click("#reassign-submit")
+        moved = page.locator("#topic-actions .act:has(#reassign-submit) .error")
+        await expect(moved).to_contain_text("does not support the AlterPartitionReassignments")
     else:
         await expect(page.locator("#partitions tbody tr")).to_have_count(3)
+        await expect(page.locator("#partitions tr[data-partition='0'] td").nth(6)).to_have_text(
+            "0 B"
+        )
+        await expect(page.locator("#sizes-note")).to_have_count(0)
         await console.shot("three partitions")
 
     await page.click("#delete-topic")
@@ -222,3 +230,34 @@ async def test_reassign_partition_on_three_brokers(
     )
     await expect(replicas).to_have_text(str(target))
     await console.shot("reassignment finished")
+
+
+async def test_mirror_target_cluster_is_offered(
+    console: Console, kafka_bootstrap: str, kafka_target_bootstrap: str, unique: str
+) -> None:
+    topic, name = f"src-{unique}", f"mirror-{unique}"
+    await create_topic(kafka_bootstrap, topic)
+    await create_topic(kafka_target_bootstrap, f"only-on-target-{unique}")
+    config = {
+        "connector.class": "mirror-source",
+        "source.cluster.alias": f"a{unique[-8:]}",
+        "target.cluster.alias": f"b{unique[-8:]}",
+        "source.cluster.bootstrap.servers": kafka_bootstrap,
+        "target.cluster.bootstrap.servers": kafka_target_bootstrap,
+        "topics": topic,
+    }
+    r = await console.http.post("/connectors", json={"name": name, "config": config})
+    assert r.status_code == 201, r.text
+    page = console.page
+    await console.open("cluster/worker/topics")
+    picker = page.locator("#cluster-pick")
+    target_id = f"{name}.target"
+    await expect(picker.locator(f"option[value='{target_id}']")).to_have_text(
+        f"b{unique[-8:]} ({name} target) — {kafka_target_bootstrap}"
+    )
+    # the source side is the worker's own cluster: offered once
+    await expect(picker.locator("option")).to_have_count(2)
+    await picker.select_option(target_id)
+    row = page.locator(f"#topics-table tr[data-topic='only-on-target-{unique}']")
+    await expect(row).to_be_visible()
+    await console.shot("the mirror's target cluster")
