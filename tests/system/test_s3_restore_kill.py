@@ -93,7 +93,7 @@ async def _read_committed(bootstrap: str, topic: str) -> list[Any]:
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        while any(await consumer.position(tp) < ends[tp] for tp in tps):
+        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
             batch = await consumer.getmany(timeout_ms=500, max_records=10_000)
             for msgs in batch.values():
                 out.extend(msgs)

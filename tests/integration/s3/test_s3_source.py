@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from connect.herder.standalone import StandaloneHerder
-from tests.helpers.kafka import consume, create_topic, end_offsets, produce
+from tests.helpers.kafka import SESSION_MS, consume, create_topic, end_offsets, produce
 from tests.helpers.wait import wait_until
 from tests.integration.s3.conftest import committed_all, worker_config
 from tests.unit.s3.support import Bucket
@@ -372,7 +372,7 @@ async def test_obs_style_task_restores_what_obs_sink_dumped(
         "connector.class": "obs-sink",
         "topics": topic,
         **huawei,
-        "consumer.override.session.timeout.ms": 2000,
+        "consumer.override.session.timeout.ms": SESSION_MS,
         "consumer.override.heartbeat.interval.ms": 100,
     }
     await create_topic(kafka_bootstrap, topic, 2)

@@ -176,3 +176,15 @@ def test_dry_run_bad_task_is_one_line_naming_the_key(tmp_path: Path) -> None:
 def test_time_range_needs_the_envelope() -> None:
     with pytest.raises(ValueError, match=r"need store.envelope=true"):
         S3SourceConfig.model_validate({"s3.bucket.name": "b", "restore.end.time": 5})
+
+
+@pytest.mark.parametrize("name", ["s3-restore.json", "obs-restore.json"])
+def test_example_tasks_are_valid(name: str) -> None:
+    spec = json.loads((Path(__file__).resolve().parents[3] / "tasks" / name).read_text())
+    config = source_config(spec["config"])
+    assert config.target_topic("orders") == "restored.orders"
+    if name == "obs-restore.json":
+        assert config.format == "bytes" and not config.path_include_topic
+        assert config.prefix() == "kafka-dump/orders/" and config.partitioner == "time"
+    else:
+        assert config.envelope and config.start_time is not None
