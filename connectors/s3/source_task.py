@@ -225,7 +225,8 @@ class S3SourceTask(SourceTask):
     async def _failed(self, part: PartitionRestore, exc: BaseException) -> None:
         assert self.config is not None
         err = translate(exc, f"reading {part.topic}-{part.partition} from {self.config.bucket!r}")
-        if not err.retriable:
+        # a connection lost while an object streams surfaces as a urllib3/botocore read error
+        if not (err.retriable or _lost_connection(exc)):
             raise err from exc
         self._backoff = min(
             max(self._backoff * 2, self.config.retry_backoff_ms / 1000),
@@ -292,3 +293,13 @@ class S3SourceTask(SourceTask):
         client, self.client = self.client, None
         if client is not None:
             client.close()
+
+
+def _lost_connection(exc: BaseException) -> bool:
+    from botocore.exceptions import ClientError, HTTPClientError, ResponseStreamingError
+
+    if isinstance(exc, ClientError):
+        return False
+    if isinstance(exc, ResponseStreamingError | HTTPClientError | ConnectionError | TimeoutError):
+        return True
+    return type(exc).__module__.startswith("urllib3")

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from connect.herder.standalone import StandaloneHerder
+from tests.fixtures.s3 import S3Server
 from tests.helpers.kafka import SESSION_MS, consume, create_topic, end_offsets, produce
 from tests.helpers.wait import wait_until
 from tests.integration.s3.conftest import committed_all, worker_config
@@ -399,3 +400,65 @@ async def test_obs_style_task_restores_what_obs_sink_dumped(
     got = await consume(kafka_bootstrap, target, 40)
     want = {p: [(r["key"], r["value"]) for r in sent if r["partition"] == p] for p in (0, 1)}
     assert {p: [(k, v) for k, v, _, _ in rows] for p, rows in by_partition(got).items()} == want
+
+
+async def test_s3_outage_pauses_the_restore_and_loses_nothing(
+    kafka_bootstrap: str, s3_server: S3Server, unique: str
+) -> None:
+    bucket = Bucket(s3_server)
+    topic, n = f"out-{unique}", 4000
+    sent = records(n)
+    options = {
+        "store.envelope": True,
+        "flush.size": 50,
+        "key.converter": "bytes",
+        "value.converter": "bytes",
+    }
+    await archive(kafka_bootstrap, bucket, f"{unique}-sink", topic, sent, options)
+    target = f"out.{topic}"
+    await create_topic(kafka_bootstrap, target, PARTITIONS)
+    config = source_config(
+        bucket,
+        topics=topic,
+        **{
+            "store.envelope": True,
+            "topic.rename.format": "out.${topic}",
+            "s3.source.batch.records": 10,
+            "s3.retry.backoff.ms": 50,
+            "s3.retry.max.backoff.ms": 200,
+            "s3.connect.timeout.ms": 500,
+        },
+    )
+    name = f"{unique}-src"
+    task = {"name": name, "config": config}
+    async with StandaloneHerder.running(worker_config(kafka_bootstrap), [task]) as herder:
+        await herder.wait_for_state(name, "RUNNING")
+
+        async def partway() -> bool:
+            return sum((await end_offsets(kafka_bootstrap, target, PARTITIONS)).values()) >= 200
+
+        await wait_until(partway, timeout=60, interval=0.02, message="restore partway")
+        s3_server.stop()
+        try:
+            (sup,) = herder.worker.tasks.values()
+
+            def paused() -> bool:
+                runner = sup.runner
+                return runner is not None and getattr(runner.task, "_backoff", 0) > 0
+
+            await wait_until(paused, timeout=30, message="restore paused by the outage")
+            restored_during = sum((await end_offsets(kafka_bootstrap, target, PARTITIONS)).values())
+            assert restored_during < n, "the outage came too late to test anything"
+        finally:
+            s3_server.start()
+
+        def completed() -> bool:
+            tasks = herder.status(name)["tasks"]
+            assert tasks[0]["state"] == "RUNNING", tasks[0].get("trace")
+            return str(tasks[0].get("message", "")).startswith("completed")
+
+        await wait_until(completed, timeout=60, interval=0.1, message="restore completed")
+    ends = await end_offsets(kafka_bootstrap, target, PARTITIONS)
+    assert sum(ends.values()) == n, "nothing lost, nothing twice"
+    got = await consume(kafka_bootstrap, target, n)
+    assert by_partition(got) == sent_by_partition(sent)
