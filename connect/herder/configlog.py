@@ -150,6 +150,18 @@ def _encode(value: Mapping[str, Any] | None) -> bytes | None:
     return None if value is None else json.dumps(value, separators=(",", ":")).encode()
 
 
+async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
+    """``consumer.stop()``, minus the CancelledError aiokafka's fetcher raises when it is
+    closed while waiting to retry a broker that went away (not our cancellation)."""
+    try:
+        await consumer.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+        log.warning("Kafka unreachable while closing a consumer")
+
+
 class ConfigLog(Service):
     """Reads the config topic to its end on start, then follows it; writes records to it.
 
@@ -219,7 +231,7 @@ class ConfigLog(Service):
             self._follow.cancel()
             await asyncio.gather(self._follow, return_exceptions=True)
         if self._consumer is not None:
-            await self._consumer.stop()
+            await stop_consumer(self._consumer)
         if self._producer is not None:
             await self._producer.stop()
 

@@ -42,6 +42,7 @@ from aiokafka.coordinator.protocol import (
 )
 from aiokafka.errors import KafkaError
 
+from connect.herder.configlog import stop_consumer
 from connect.kafka import KafkaClients
 from connect.service import Service
 from connect.status import TaskId
@@ -486,4 +487,4 @@ class GroupMember(Service):
             self._loop.cancel()
             await asyncio.gather(self._loop, return_exceptions=True)
         if self.consumer is not None:
-            await self.consumer.stop()  # sends LeaveGroup
+            await stop_consumer(self.consumer)  # sends LeaveGroup

@@ -19,6 +19,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from connect.herder.configlog import stop_consumer
 from connect.kafka import KafkaClients, translate
 from connect.offsets.kafka import read_to_end, topic_partitions
 from connect.service import Service
@@ -156,7 +157,7 @@ class StatusLog(Service):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._consumer is not None:
-            await self._consumer.stop()
+            await stop_consumer(self._consumer)
         if self._producer is not None:
             await self._producer.stop()
 

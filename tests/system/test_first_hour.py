@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.fixtures.kafka import TansuBroker
 from tests.helpers.kafka import SESSION_MS, create_topic
 from tests.helpers.net import free_port
 from tests.helpers.process import CLI, WorkerProcess, run_cli, write_task, write_worker_config
@@ -297,3 +298,32 @@ def test_json_logs_only_json_with_ids_on_every_task_line(
     assert {e["state"] for e in statuses} >= {"RUNNING", "PAUSED"}
     for event in statuses:  # the pause/resume lines come from the herder, not the task
         assert event["connector"] == unique and event["task"] == 0, event
+
+
+def test_distributed_worker_stops_cleanly_after_the_broker_went_away(
+    tmp_path: Path, unique: str
+) -> None:
+    broker = TansuBroker(f"gone-{unique}")  # our own broker: this test kills it
+    broker.start()
+    try:
+        port = free_port()
+        worker = write_worker_config(
+            tmp_path / "w.properties",
+            broker.bootstrap,
+            group_id=f"cluster-{unique}",
+            config_storage_replication_factor=1,
+            offset_storage_replication_factor=1,
+            status_storage_replication_factor=1,
+            listeners=f"http://127.0.0.1:{port}",
+        )
+        with WorkerProcess(["distributed", str(worker), "--log-format", "json"]) as proc:
+            proc.wait_for_log("assignment received", 60)
+            broker.stop()
+            proc.wait_for_log("Unable connect", 30)  # the worker noticed
+            code = proc.terminate(120)
+        assert "Traceback" not in proc.output, proc.output
+        for line in proc.lines:
+            json.loads(line)
+        assert code in (0, 1)
+    finally:
+        broker.stop()
