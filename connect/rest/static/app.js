@@ -52,8 +52,14 @@ const enc = encodeURIComponent;
 const connectorPath = (name) => `/connectors/${enc(name)}`;
 const clusterPath = (id) => `/ui/api/clusters/${enc(id)}`;
 
+// refresh a page every ms, never two at once (a slow broker must not pile requests up)
 function every(ms, fn) {
-  timers.push(setInterval(() => fn().catch(() => {}), ms));
+  let busy = false;
+  timers.push(setInterval(() => {
+    if (busy) return;
+    busy = true;
+    fn().catch(() => {}).finally(() => { busy = false; });
+  }, ms));
 }
 
 function badge(word) { return h("span", { class: `badge ${word}`, "data-health": word }, word); }
