@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+from binascii import a2b_base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -68,15 +69,15 @@ def header_entry(name: str, value: bytes | None) -> dict[str, Any]:
 
 def header_from_entry(entry: Mapping[str, Any]) -> Header:
     """The header a JSON (or Avro/Parquet) envelope entry stands for."""
-    name = str(entry["key"])
-    if entry.get("value_base64") is not None:
-        return name, base64.b64decode(entry["value_base64"])
+    encoded = entry.get("value_base64")
+    if encoded is not None:
+        return str(entry["key"]), a2b_base64(encoded)
     value = entry.get("value")
-    if value is None:
-        return name, None
+    if value is None or type(value) is bytes:
+        return str(entry["key"]), value
     if isinstance(value, str):
-        return name, value.encode("utf-8")
-    return name, bytes(value)
+        return str(entry["key"]), value.encode("utf-8")
+    return str(entry["key"]), bytes(value)
 
 
 def _put(doc: dict[str, Any], name: str, value: Any) -> None:
@@ -86,10 +87,10 @@ def _put(doc: dict[str, Any], name: str, value: Any) -> None:
         doc[name] = value
 
 
-def _take(doc: Mapping[str, Any], name: str) -> Any:
-    encoded = doc.get(f"{name}_base64")
+def _take(doc: Mapping[str, Any], name: str, encoded_name: str) -> Any:
+    encoded = doc.get(encoded_name)
     if encoded is not None:
-        return base64.b64decode(encoded)
+        return a2b_base64(encoded)
     return doc.get(name)
 
 
@@ -114,9 +115,9 @@ def from_json_envelope(doc: Mapping[str, Any]) -> Archived:
         int(doc["partition"]),
         int(doc["offset"]),
         None if doc.get("timestamp") is None else int(doc["timestamp"]),
-        _take(doc, "key"),
-        _take(doc, "value"),
-        tuple(header_from_entry(h) for h in doc.get("headers") or ()),
+        _take(doc, "key", "key_base64"),
+        _take(doc, "value", "value_base64"),
+        tuple([header_from_entry(h) for h in doc.get("headers") or ()]),
     )
 
 

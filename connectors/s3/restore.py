@@ -183,11 +183,19 @@ class PartitionRestore:
         out: list[Archived] = []
         size = 0
         progress, in_range = self.progress, self.config.in_range
+        readers = self._readers
         while len(out) < max_records and size < max_bytes:
-            self._fill()
-            if not self._readers:
-                break
-            reader = min(self._readers, key=_head_order)
+            if len(readers) == 1:  # the usual case: one object open, take from it
+                reader = readers[0]
+                upcoming = self._next_object or self._peek()
+                if upcoming is not None and upcoming.start_offset <= reader.head.offset:  # type: ignore[union-attr]
+                    self._fill()
+                    reader = min(readers, key=_head_order)
+            else:
+                self._fill()
+                if not readers:
+                    break
+                reader = min(readers, key=_head_order)
             record = reader.take()
             if reader.head is None:
                 self._readers.remove(reader)

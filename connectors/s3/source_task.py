@@ -70,6 +70,10 @@ def _shaper(kind: str, parquet: bool) -> Any:
     return lambda v: v
 
 
+def _not_bytes(value: Any) -> bool:
+    return value is not None and type(value) is not bytes
+
+
 def source_partition(topic: str, partition: int) -> dict[str, Any]:
     return {"topic": topic, "partition": partition}
 
@@ -90,6 +94,7 @@ class S3SourceTask(SourceTask):
         self._next_list = 0.0
         self._completed = False
         self._reported = ""
+        self._prefetch: tuple[PartitionRestore, asyncio.Future[Any]] | None = None
 
     # ------------------------------------------------------------ start
 
@@ -99,6 +104,7 @@ class S3SourceTask(SourceTask):
         parquet = cfg.format == "parquet" and cfg.envelope
         self._key = _shaper(converter_kind(config, "key"), parquet)
         self._value = _shaper(converter_kind(config, "value"), parquet)
+        self._as_is = converter_kind(config, "key") == converter_kind(config, "value") == "bytes"
         try:
             self.client = await asyncio.to_thread(make_client, cfg, 8)
             await asyncio.to_thread(self.client.head_bucket, Bucket=cfg.bucket)
@@ -177,18 +183,20 @@ class S3SourceTask(SourceTask):
         if now < self._retry_at:
             await asyncio.sleep(min(0.1, self._retry_at - now))
             return []
-        active = [p for p in self.partitions if not p.done] if self.partitions else []
-        if not active:
+        if self._prefetch is None:
+            self._prefetch = self._next_take()
+        if self._prefetch is None:
             await self._idle(now)
             return []
-        part = active[self._turn % len(active)]
-        self._turn += 1
+        part, future = self._prefetch
+        self._prefetch = None
         try:
-            records = await asyncio.to_thread(part.take, cfg.batch_records, cfg.buffer_bytes)
-            position = part.position()
+            records, position = await future
         except Exception as exc:
             await self._failed(part, exc)
             return []
+        # the next batch is read (in a thread) while the runner sends this one
+        self._prefetch = self._next_take()
         self._backoff = 0.0
         self._report_progress()
         tp = (part.topic, part.partition)
@@ -196,6 +204,22 @@ class S3SourceTask(SourceTask):
             return []
         self.positions[tp] = position
         return self._batch(part, records, position)
+
+    def _next_take(self) -> tuple[PartitionRestore, asyncio.Future[Any]] | None:
+        """Start reading the next batch of the next partition with records left (round
+        robin); only one read runs at a time, so partitions are never touched concurrently."""
+        cfg = self.config
+        assert cfg is not None
+        active = [p for p in self.partitions if not p.done]
+        if not active:
+            return None
+        part = active[self._turn % len(active)]
+        self._turn += 1
+
+        def take() -> tuple[list[Archived], dict[str, Any]]:
+            return part.take(cfg.batch_records, cfg.buffer_bytes), part.position()
+
+        return part, asyncio.ensure_future(asyncio.to_thread(take))
 
     def _batch(
         self, part: PartitionRestore, records: list[Archived], position: Mapping[str, Any]
@@ -206,7 +230,7 @@ class S3SourceTask(SourceTask):
         target = cfg.target_topic(part.topic)
         sp = source_partition(part.topic, part.partition)
         if cfg.restore_partition == "hash" and records:
-            out = [
+            restored = [
                 SourceRecord(
                     target,
                     key(r.key),
@@ -217,10 +241,17 @@ class S3SourceTask(SourceTask):
                 )
                 for r in records
             ]
-            out[-1] = out[-1].with_(source_offset=position)
-            return list(out)
-        restored = [Restored(key(r.key), value(r.value), r.timestamp, r.headers) for r in records]
-        return [RawRecordBatch(target, part.partition, restored, sp, position)]
+            restored[-1] = restored[-1].with_(source_offset=position)
+            return list(restored)
+        if self._as_is:  # bytes in and out: the records go as they were read
+            out: list[Any] = records
+            if any(_not_bytes(r.key) or _not_bytes(r.value) for r in records):
+                out = [
+                    Restored(key(r.key), value(r.value), r.timestamp, r.headers) for r in records
+                ]
+        else:
+            out = [Restored(key(r.key), value(r.value), r.timestamp, r.headers) for r in records]
+        return [RawRecordBatch(target, part.partition, out, sp, position)]
 
     async def _failed(self, part: PartitionRestore, exc: BaseException) -> None:
         assert self.config is not None
@@ -290,6 +321,9 @@ class S3SourceTask(SourceTask):
             self.context.report(message)
 
     async def stop(self) -> None:
+        prefetch, self._prefetch = self._prefetch, None
+        if prefetch is not None:  # a read in a thread cannot be cancelled: let it end
+            await asyncio.gather(prefetch[1], return_exceptions=True)
         client, self.client = self.client, None
         if client is not None:
             client.close()
