@@ -204,6 +204,23 @@ async def test_pasted_task_json_is_validated_before_creating(
     await expect(page.locator("h1")).to_have_text(name)
     assert (await console.http.get(f"/connectors/{name}")).status_code == 200
 
+    # Huawei Smart Connect's task body: read as the plugin its sink_type names
+    huawei = {
+        "task_name": f"dump-{unique}",
+        "topics": f"t-{unique}",
+        "source_type": "NONE",
+        "sink_type": "OBS_SINK",
+        "sink_task": {"consumer_strategy": "sometimes", "obs_bucket_name": "b"},
+    }
+    await console.open("create")
+    await page.fill("#paste", json.dumps(huawei))
+    await page.click("#check-paste")
+    await expect(page.locator("#paste-result")).to_contain_text("Shape: huawei; plugin OBS_SINK")
+    await expect(page.locator("#paste-errors")).to_contain_text("consumer_strategy")
+    await expect(page.locator("#connector-name")).to_have_value(f"dump-{unique}")
+    await expect(page.locator("#create-pasted")).to_be_disabled()
+    await console.shot("huawei task json checked")
+
 
 async def test_offsets_edited_and_reset_when_stopped(
     console: Console, kafka_bootstrap: str, unique: str, tmp_path: Path
