@@ -27,7 +27,9 @@ CLIENT_PREFIXES = (
     "admin.",
 )
 TASK_PREFIXES = ("key.converter.", "value.converter.", "config.providers.", *CLIENT_PREFIXES)
-TASK_KEYS = frozenset({"name", "config.providers", "header.converter"})
+TASK_KEYS = frozenset({"name", "config.providers", "exactly.once.support"})
+"""Task keys the runtime reads outside ``CommonTaskConfig`` (the source runner reads
+``exactly.once.support``)."""
 WORKER_PREFIXES = ("key.converter.", "value.converter.", "config.providers.", *CLIENT_PREFIXES)
 WORKER_KEYS = {
     "key.converter",
