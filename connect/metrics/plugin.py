@@ -146,8 +146,11 @@ class _Series:
     def inc(self, amount: float = 1, **labels: str | int) -> None:
         if amount < 0 and self.family.kind == "counter":
             raise ValueError(f"counter {self.family.name} cannot go down")
-        key = self.family.key(self.tags, labels)
-        values = self.family.values
+        family = self.family
+        key = family.key(self.tags, labels)
+        values = family.values
+        if family.rate_name and key not in family.rates:
+            family.rates[key] = Rate(start=time.monotonic())  # from 0, now
         values[key] = values.get(key, 0) + amount
 
     def dec(self, amount: float = 1, **labels: str | int) -> None:

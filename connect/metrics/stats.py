@@ -17,9 +17,12 @@ class Rate:
 
     __slots__ = ("_samples", "window")
 
-    def __init__(self, window: float = WINDOW_S) -> None:
+    def __init__(self, window: float = WINDOW_S, start: float | None = None) -> None:
+        """``start``: when the total was 0 (so a burst before the first sample counts)."""
         self.window = window
         self._samples: deque[tuple[float, float]] = deque()
+        if start is not None:
+            self._samples.append((start, 0.0))
 
     def sample(self, total: float, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now

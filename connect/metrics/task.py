@@ -38,7 +38,12 @@ class TaskMetrics:
         self.dlq_failures = 0
         self.last_commit: float | None = None  # wall-clock seconds of the last success
         self.started = time.time()
-        self._rates = {"polled": Rate(), "written": Rate(), "read": Rate()}
+        now = time.monotonic()
+        self._rates = {
+            "polled": Rate(start=now),
+            "written": Rate(start=now),
+            "read": Rate(start=now),
+        }
         # set by the runner that runs the task now
         self.lag: Callable[[], int | None] = lambda: None
         self.partitions: Callable[[], int] = lambda: 0

@@ -133,6 +133,16 @@ async def test_source_and_sink_counters_equal_the_records_moved(
         assert value(s, "kafka_connect_sink_task_put_batch_avg_time_ms", connector=sink, **ids) > 0
         # datagen polls batches of 100 records
         assert value(s, "kafka_connect_connector_task_batch_size_avg", connector=src, **ids) == 100
+        # the moves happened within the last 30 s: the rates see them
+        for rate, name in (
+            ("kafka_connect_source_task_source_record_poll_rate", src),
+            ("kafka_connect_source_task_source_record_write_rate", src),
+            ("kafka_connect_sink_task_sink_record_read_rate", sink),
+        ):
+            assert 0 < value(s, rate, connector=name, **ids) <= count, rate
+        for name in (src, sink):
+            commit_ms = "kafka_connect_connector_task_offset_commit_avg_time_ms"
+            assert value(s, commit_ms, connector=name, **ids) > 0
         for name in (src, sink):
             assert value(s, "kafka_connect_connector_status", connector=name, status="running") == 1
             assert (

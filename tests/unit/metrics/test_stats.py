@@ -30,3 +30,9 @@ def test_window_forgets_old_samples() -> None:
     last, low, high, _ = w.summary(now=12.0)
     assert (last, low, high) == (3, 3, 7)
     assert w.summary(now=40.0) == (3, 0.0, 0.0, 0.0)
+
+
+def test_a_burst_before_the_first_sample_counts() -> None:
+    rate = Rate(window=30, start=0.0)
+    rate.sample(3000, now=0.5)  # everything happened in the first half second
+    assert rate.value(3000, now=2.0) == 1500.0
