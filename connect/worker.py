@@ -20,6 +20,7 @@ import structlog
 from tenacity import wait_exponential
 
 from connect.api import Connector, Monitorable, SinkConnector, SourceConnector, SourceTask
+from connect.api.kafka import ClusterWatch, is_watch_note
 from connect.config import WorkerConfig, resolve_all
 from connect.kafka import KafkaClients
 from connect.metrics import WorkerMetrics
@@ -69,6 +70,7 @@ class Worker(Service):
         self._stores_lock = asyncio.Lock()
         self.kafka_cluster_id: str | None = None
         self.metrics = WorkerMetrics(enabled=config.metrics_enabled)
+        self.watchdog = ClusterWatch(self.clients.admin, self.clients.bootstrap, self._cluster_note)
 
     # ------------------------------------------------------------ status
 
@@ -143,6 +145,20 @@ class Worker(Service):
             self.kafka_cluster_id = await self._cluster_id()
         if self.config.bootstrap_servers or self.config.offset_storage_file_filename:
             await self.offset_store()
+        if self.config.bootstrap_servers:
+            self.watchdog.start()
+
+    def _cluster_note(self, note: str | None) -> None:
+        """The watchdog's news about the worker's cluster, in every task's status message
+        (a task's own note stays unless the cluster is down)."""
+        for tid in list(self.tasks):
+            current = self.statuses.get(tid)
+            if current is None:
+                continue
+            if note is not None and (current.message is None or is_watch_note(current.message)):
+                self.report(tid, note)
+            elif note is None and is_watch_note(current.message):
+                self.report(tid, None)
 
     async def _cluster_id(self) -> str | None:
         admin = self.clients.admin()
@@ -163,6 +179,7 @@ class Worker(Service):
                 await store.refresh()
 
     async def on_stop(self) -> None:
+        await self.watchdog.stop()
         await asyncio.gather(*(self.stop_task(tid) for tid in list(self.tasks)))
         for name in list(self.connectors):
             await self.stop_connector(name)
@@ -331,9 +348,11 @@ class Worker(Service):
                     if sup.stop_requested.is_set() and sup.runner and sup.runner.stopping:
                         log.warning("task failed while stopping", error=str(exc))
                         break
-                    trace = "".join(traceback.format_exception(exc))
+                    clients = sup.runner.ctx.clients if sup.runner else self.clients
+                    reason = await clients.explain(exc, clients.bootstrap)
+                    trace = "".join(traceback.format_exception(reason))
                     self.set_status(tid, State.FAILED, trace)
-                    log.error("task failed", error=f"{type(exc).__name__}: {exc}")
+                    log.error("task failed", error=f"{type(reason).__name__}: {reason}")
                     if time.monotonic() - started > self.config.task_restart_backoff_max_ms / 1000:
                         attempt = 0
                     attempt += 1

@@ -16,6 +16,7 @@ concurrent events never race each other.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 import traceback
@@ -513,7 +514,11 @@ class ClusterHerder(Herder):
         status = self.statuslog.view.get(key)
         members = self.assignment.urls if self.assignment is not None else None
         if status is None or (members is not None and status.worker_id not in members):
-            return Status(State.UNASSIGNED, self._owner(key))
+            status = Status(State.UNASSIGNED, self._owner(key))
+        note = self.worker.watchdog.note
+        if note and not status.message:
+            # the status topic is on the unreachable cluster: say so from what this worker sees
+            status = dataclasses.replace(status, message=note)
         return status
 
     def _status(self, name: str) -> tuple[Status, dict[int, Status], ConnectorType]:

@@ -31,6 +31,7 @@ from connect.api import (
     SourceRecord,
     SourceTask,
 )
+from connect.api.kafka import ClusterWatch
 from connectors.kafka_mirror.assignment import owns
 from connectors.kafka_mirror.clients import Cluster, check_clusters, translate
 from connectors.kafka_mirror.config import (
@@ -121,6 +122,7 @@ class MirrorSourceTask(SourceTask):
         self._target_admin: Any = None
         self._target_consumer: Any = None
         self._sync_producer: Any = None
+        self._watch: ClusterWatch | None = None
         self._partitions: dict[KafkaTP, dict[str, Any]] = {}
         self._remote: dict[str, str] = {}
         self._positions: dict[KafkaTP, int] = {}
@@ -145,6 +147,11 @@ class MirrorSourceTask(SourceTask):
         self.source: Cluster = cfg.cluster("source")
         self.target: Cluster = cfg.cluster("target")
         await check_clusters(self.source, self.target)
+        # the runtime watches the target (its own producer's cluster); the source is ours
+        self._watch = ClusterWatch(
+            self.source.admin, f"source cluster {self.source.alias}", self.context.report
+        )
+        self._watch.start()
         self.task_id = self.context.task_id
         self._handoff = HandoffTracker(cfg.offset_lag_max)
         self._target_alias_bytes = cfg.target_alias.encode()
@@ -218,6 +225,8 @@ class MirrorSourceTask(SourceTask):
         self._tracking = True
 
     async def stop(self) -> None:
+        if self._watch is not None:
+            await self._watch.stop()
         if self._sync_sends:
             await asyncio.gather(*self._sync_sends, return_exceptions=True)
         for client in (
