@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib
 import json
 import signal
@@ -387,18 +386,33 @@ def demo(
 @app.command()
 def broker(
     port: Annotated[int, typer.Option(help="Loopback port to listen on")] = 9092,
-    cluster_id: Annotated[str, typer.Option(help="Cluster id")] = "smart-connect-dev",
+    cluster_id: Annotated[str, typer.Option(help="Cluster id (Tansu)")] = "smart-connect-dev",
+    engine: Annotated[
+        str, typer.Option(help="tansu (in memory, built in) or apache (Kafka's jars via Maven)")
+    ] = "tansu",
+    kafka_version: Annotated[
+        str | None, typer.Option(help="Apache Kafka version (default: newest 4.x)")
+    ] = None,
+    sasl_ssl: Annotated[
+        bool, typer.Option("--sasl-ssl", help="Apache: add a SASL_SSL listener with a test CA")
+    ] = False,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Apache: keep the data here (default: a temp dir)")
+    ] = None,
 ) -> None:
-    """Run a local development Kafka broker (Tansu, in memory) until Ctrl-C."""
-    import signal as signals
+    """Run a local Kafka broker until Ctrl-C: Tansu in memory, or Apache Kafka (KRaft)."""
+    from connect.broker import BrokerError
+    from connect.broker.serve import serve
 
-    from connect.demo import embedded_broker
+    try:
+        serve(engine, port, cluster_id, kafka_version, sasl_ssl, data_dir, _say)
+    except BrokerError as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
 
-    with embedded_broker(cluster_id, port) as bootstrap:
-        err.print(f"Kafka-compatible broker (Tansu, in memory) at {bootstrap}; Ctrl-C stops it")
-        signals.signal(signals.SIGTERM, lambda *_: sys.exit(0))
-        with contextlib.suppress(KeyboardInterrupt):
-            signals.pause()
+
+def _say(line: str) -> None:
+    err.print(line, highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -31,6 +31,9 @@ from connect.broker.certs import TlsFiles, make_tls
 from connect.broker.maven import java, kafka_jars
 
 HOST = "127.0.0.1"
+#: The SASL_SSL listener's name, the only one in its certificate: clients that connect by
+#: IP address fail the hostname check unless they turn it off, as with a real broker.
+TLS_HOST = "localhost"
 READY_LINE = "Kafka Server started"
 
 
@@ -86,14 +89,16 @@ class KafkaNode:
         replicas = str(min(3, c.nodes))
         min_isr = str(min(2, c.nodes))
         listeners = [f"PLAINTEXT://{HOST}:{self.port}"]
+        advertised = list(listeners)
         if self.sasl_port is not None:
             listeners.append(f"SASL_SSL://{HOST}:{self.sasl_port}")
+            advertised.append(f"SASL_SSL://{TLS_HOST}:{self.sasl_port}")
         props = {
             "process.roles": "broker,controller",
             "node.id": str(self.node_id),
             "controller.quorum.voters": c.voters,
             "listeners": ",".join([*listeners, f"CONTROLLER://{HOST}:{self.controller_port}"]),
-            "advertised.listeners": ",".join(listeners),
+            "advertised.listeners": ",".join(advertised),
             "inter.broker.listener.name": "PLAINTEXT",
             "controller.listener.names": "CONTROLLER",
             "listener.security.protocol.map": (
@@ -267,7 +272,7 @@ class ApacheKafka:
         """The SASL_SSL bootstrap servers (None without ``sasl_ssl``)."""
         if not self.sasl_ssl:
             return None
-        return ",".join(f"{HOST}:{n.sasl_port}" for n in self.node_list)
+        return ",".join(f"{TLS_HOST}:{n.sasl_port}" for n in self.node_list)
 
     def start(self, timeout: float = 90.0) -> None:
         """Resolve the jars, format and start every node, and wait until each is ready."""
@@ -276,7 +281,7 @@ class ApacheKafka:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.sasl_ssl and self.tls is None:
             assert self.user is not None
-            self.tls = make_tls(self.data_dir / "tls", self.user.password)
+            self.tls = make_tls(self.data_dir / "tls", self.user.password, TLS_HOST)
         for node in self.node_list:
             node.start()
         deadline = time.monotonic() + timeout

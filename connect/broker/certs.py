@@ -17,8 +17,8 @@ class TlsFiles:
     keystore_password: str
 
 
-def make_tls(folder: Path, password: str, host: str = "127.0.0.1") -> TlsFiles:
-    """Write ``ca.pem`` and a PKCS12 ``broker.p12`` valid for ``host`` and localhost."""
+def make_tls(folder: Path, password: str, host: str) -> TlsFiles:
+    """Write ``ca.pem`` and a PKCS12 ``broker.p12`` whose certificate names only ``host``."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -41,11 +41,12 @@ def make_tls(folder: Path, password: str, host: str = "127.0.0.1") -> TlsFiles:
         .sign(ca_key, hashes.SHA256())
     )
     key = ec.generate_private_key(ec.SECP256R1())
-    names: list[x509.GeneralName] = [x509.DNSName("localhost")]
+    name: x509.GeneralName
     try:
-        names.append(x509.IPAddress(ipaddress.ip_address(host)))
+        name = x509.IPAddress(ipaddress.ip_address(host))
     except ValueError:
-        names.append(x509.DNSName(host))
+        name = x509.DNSName(host)
+    names = [name]
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
