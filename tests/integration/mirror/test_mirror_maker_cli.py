@@ -49,7 +49,7 @@ config.storage.replication.factor=1
 # customize as needed
 # replication.policy.separator = _
 sync.topic.acls.enabled = false
-emit.heartbeats.interval.seconds = 1
+emit.heartbeats.enabled = false
 emit.checkpoints.interval.seconds = 1
 """
 
