@@ -31,6 +31,8 @@ ARTIFACTS = (
 LOGGING = (("org.slf4j", "slf4j-api", "2.0.17"), ("org.slf4j", "slf4j-simple", "2.0.17"))
 #: Maven's range for "the newest 4.x that resolves".
 NEWEST_4X = "[4.0.0,5.0.0)"
+#: Marks a folder whose jars are all of one release (older caches mixed releases).
+COMPLETE = ".complete-v2"
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 
 
@@ -61,7 +63,7 @@ def cached_versions(root: Path | None = None) -> list[str]:
     root = root or cache_root()
     if not root.is_dir():
         return []
-    done = [p.name for p in root.iterdir() if (p / "libs" / ".complete").exists()]
+    done = [p.name for p in root.iterdir() if (p / "libs" / COMPLETE).exists()]
     return sorted((v for v in done if _VERSION.match(v)), key=_version_key, reverse=True)
 
 
@@ -78,16 +80,16 @@ def kafka_jars(version: str | None = None, root: Path | None = None) -> Path:
         cached = cached_versions(root)
         if cached:
             return root / cached[0] / "libs"
-    elif (root / version / "libs" / ".complete").exists():
+    elif (root / version / "libs" / COMPLETE).exists():
         return root / version / "libs"
     return _resolve(version, root)
 
 
-def _pom(version: str) -> str:
+def _pom(version: str, artifacts: tuple[str, ...] = ARTIFACTS) -> str:
     deps = "".join(
         "<dependency><groupId>org.apache.kafka</groupId>"
         f"<artifactId>{artifact}</artifactId><version>{version}</version></dependency>"
-        for artifact in ARTIFACTS
+        for artifact in artifacts
     ) + "".join(
         f"<dependency><groupId>{group}</groupId><artifactId>{artifact}</artifactId>"
         f"<version>{pinned}</version></dependency>"
@@ -101,12 +103,24 @@ def _pom(version: str) -> str:
 
 
 def _resolve(version: str | None, root: Path) -> Path:
+    if version is None:
+        # a range per artifact may mix releases (connect-mirror 4.3 beside kafka-clients
+        # 4.4, when one is published later): take the oldest newest, then pin them all
+        version = _copy(_pom(NEWEST_4X), root, store=False)
+        if (root / version / "libs" / COMPLETE).exists():
+            return root / version / "libs"
+    _copy(_pom(version), root, store=True)
+    return root / version / "libs"
+
+
+def _copy(pom: str, root: Path, *, store: bool) -> str:
+    """Resolve ``pom``'s dependencies; the broker's version (the jars kept with ``store``)."""
     mvn = require("mvn", "Maven (Debian: apt-get install maven)")
     java()
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=root, prefix=".resolve-") as tmp:
         work = Path(tmp)
-        (work / "pom.xml").write_text(_pom(version or NEWEST_4X))
+        (work / "pom.xml").write_text(pom)
         out = work / "libs"
         run = subprocess.run(
             [mvn, "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={out}"],
@@ -117,16 +131,19 @@ def _resolve(version: str | None, root: Path) -> Path:
         )
         if run.returncode != 0:
             tail = " ".join((run.stdout + run.stderr).split()[-40:])
-            wanted = version or "the newest 4.x"
-            raise BrokerError(f"Maven could not resolve Apache Kafka {wanted}: {tail}")
-        found = sorted(out.glob("kafka_2.13-*.jar"))
-        if not found:
+            raise BrokerError(f"Maven could not resolve Apache Kafka: {tail}")
+        versions = [
+            jar.name.removeprefix(f"{artifact}-").removesuffix(".jar")
+            for artifact in ARTIFACTS
+            for jar in out.glob(f"{artifact}-[0-9]*.jar")
+        ]
+        if not versions:
             raise BrokerError("Maven resolved no kafka_2.13 jar")
-        resolved = found[0].name.removeprefix("kafka_2.13-").removesuffix(".jar")
-        (out / ".complete").write_text(resolved + "\n")
+        resolved = min(versions, key=_version_key)
         target = root / resolved
-        if not (target / "libs" / ".complete").exists():
+        if store and not (target / "libs" / COMPLETE).exists():
+            (out / COMPLETE).write_text(resolved + "\n")
             shutil.rmtree(target, ignore_errors=True)
             target.mkdir(parents=True)
             out.rename(target / "libs")
-    return target / "libs"
+    return resolved
