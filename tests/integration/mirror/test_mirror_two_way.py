@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from connect.config import load_task_file
 from connect.herder.standalone import StandaloneHerder
 from connectors.kafka_mirror.heartbeat import Heartbeat
 from tests.helpers.kafka import consume, create_topic, produce
+from tests.helpers.wait import wait_until
 from tests.integration.mirror.conftest import flow, mirrored, topics_on, worker_config
 
 pytestmark = pytest.mark.kafka
@@ -80,12 +82,22 @@ async def test_huawei_two_way_task_json_runs(
         # pull: dc2 → dc1 under the peer's alias; push: dc1 → dc2 under the current one
         from_peer = await mirrored(a, f"dc2.{topic}", N)
         to_peer = await mirrored(b, f"dc1.{topic}", N)
-        beats = await mirrored(a, "dc2.heartbeats", 1, timeout=20)
+        await mirrored(a, "dc2.heartbeats", 1, timeout=20)
+
+        async def our_beat() -> Heartbeat | None:
+            # a long-lived cluster's heartbeats topic also holds other flows' beats
+            for m in await consume(a, "dc2.heartbeats", 10**6, timeout=1):
+                with contextlib.suppress(Exception):
+                    found = Heartbeat.parse(m.key, m.value)
+                    if (found.source, found.target) == ("dc2", "dc1"):
+                        return found
+            return None
+
+        beat = await wait_until(our_beat, timeout=20, message="a dc2 -> dc1 heartbeat")
         await asyncio.sleep(2)
         topics_a, topics_b = await topics_on(a), await topics_on(b)
     assert {m.key for m in from_peer} == {f"dc2-{i}".encode() for i in range(N)}
     assert {m.key for m in to_peer} == {f"dc1-{i}".encode() for i in range(N)}
-    beat = Heartbeat.parse(beats[0].key, beats[0].value)
     assert (beat.source, beat.target) == ("dc2", "dc1")
     # renamed topics are never sent back where they came from
     assert not any(t.startswith(("dc1.dc2.", "dc2.dc1.")) for t in (*topics_a, *topics_b))
