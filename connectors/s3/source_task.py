@@ -70,6 +70,15 @@ def _shaper(kind: str, parquet: bool) -> Any:
     return lambda v: v
 
 
+def _has_work(part: PartitionRestore) -> bool:
+    """Whether ``part`` has records left; when listing fails (S3 down), the read that
+    follows meets the same error and pauses the restore."""
+    try:
+        return not part.done
+    except Exception:
+        return True
+
+
 def _not_bytes(value: Any) -> bool:
     return value is not None and type(value) is not bytes
 
@@ -210,7 +219,7 @@ class S3SourceTask(SourceTask):
         robin); only one read runs at a time, so partitions are never touched concurrently."""
         cfg = self.config
         assert cfg is not None
-        active = [p for p in self.partitions if not p.done]
+        active = [p for p in self.partitions if _has_work(p)]
         if not active:
             return None
         part = active[self._turn % len(active)]
