@@ -7,14 +7,10 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from connect.api.kafka import describe
 from connect.kafka import KafkaClients
 
-
-def describe(exc: BaseException) -> str:
-    """``Type: message`` once (aiokafka's messages often repeat their type name)."""
-    text = str(exc)
-    name = type(exc).__name__
-    return text if text.startswith(name) else f"{name}: {text}" if text else name
+__all__ = ["describe", "reach_kafka"]
 
 
 @contextlib.contextmanager

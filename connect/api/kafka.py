@@ -36,6 +36,7 @@ from connect.api.errors import ConnectError
 __all__ = [
     "ClusterRefused",
     "ClusterWatch",
+    "describe",
     "explain",
     "is_bootstrap_failure",
     "is_watch_note",
@@ -103,6 +104,12 @@ async def explain(kwargs: Mapping[str, Any], cluster: str) -> ClusterRefused | N
         conn.close()
         return None
     return None
+
+
+def describe(exc: BaseException) -> str:
+    """``Type: message`` once (aiokafka's messages often repeat their type name)."""
+    text, kind = str(exc), type(exc).__name__
+    return text if text.startswith(kind) else f"{kind}: {text}" if text else kind
 
 
 def _message(exc: BaseException) -> str:
@@ -178,9 +185,7 @@ class ClusterWatch:
             self.down_since = time.time()
             log.warning("Kafka cluster %s unreachable: %r", self.name, exc)
         since = time.strftime("%H:%M:%S", time.localtime(self.down_since))
-        text, kind = str(exc), type(exc).__name__
-        reason = text if text.startswith(kind) else f"{kind}: {text}" if text else kind
-        note = f"{WATCH_PREFIX} ({self.name}) since {since}: {reason}"
+        note = f"{WATCH_PREFIX} ({self.name}) since {since}: {describe(exc)}"
         if note != self.note:
             self.note = note
             self.on_note(note)

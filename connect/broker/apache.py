@@ -282,12 +282,8 @@ class ApacheKafka:
         if self.sasl_ssl and self.tls is None:
             assert self.user is not None
             self.tls = make_tls(self.data_dir / "tls", self.user.password, TLS_HOST)
-        for node in self.node_list:
-            node.start()
-        deadline = time.monotonic() + timeout
         try:
-            for node in self.node_list:
-                node.wait_ready(deadline)
+            self.restart(timeout)
         except BaseException:
             self.stop()
             raise
@@ -303,7 +299,8 @@ class ApacheKafka:
             node.kill()
 
     def restart(self, timeout: float = 90.0) -> None:
-        """Start the nodes again on the same ports and data (after ``kill`` or ``stop``)."""
+        """Start the nodes (again, after ``kill`` or ``stop``: the same ports and data) and
+        wait until each is ready."""
         for node in self.node_list:
             node.start()
         deadline = time.monotonic() + timeout
