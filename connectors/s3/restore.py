@@ -93,6 +93,7 @@ class PartitionRestore:
         self.fetch = fetch
         self.progress = Progress()
         self._objects = objects
+        self._listing_failed: BaseException | None = None
         self._next_object: ArchiveObject | None = None
         self._readers: list[_Reader] = []
         self.last_key: str | None = None  # the last object opened
@@ -123,6 +124,7 @@ class PartitionRestore:
     def extend(self, objects: Iterator[ArchiveObject]) -> None:
         """More objects (``s3.poll.interval.ms``): those after the last one opened count."""
         self._objects = objects
+        self._listing_failed = None
         if self.last_key is not None:
             parsed = layout.parse_key(self.last_key)
             if parsed is not None:
@@ -132,8 +134,16 @@ class PartitionRestore:
                 self._skip_object = self.last_key
 
     def _peek(self) -> ArchiveObject | None:
+        # a listing generator that raised is finished: without this, S3 going down
+        # mid-listing would look like the end of the partition and its rest be skipped
+        if self._listing_failed is not None:
+            raise self._listing_failed
         while self._next_object is None:
-            obj = next(self._objects, None)
+            try:
+                obj = next(self._objects, None)
+            except Exception as exc:
+                self._listing_failed = exc
+                raise
             if obj is None:
                 return None
             if self._skip_before is not None and (obj.start_offset, obj.key) < self._skip_before:

@@ -99,6 +99,31 @@ async def test_resume_from_any_position_gives_the_rest_once(
     assert first.take(100, 1 << 30) == [] and first.done
 
 
+async def test_a_listing_that_fails_midway_is_not_the_end_of_the_partition(
+    bucket: Bucket, start_task: StartTask
+) -> None:
+    task = await start_task(**{"store.envelope": True, "flush.size": 10})
+    await settled_put(task, [rec(i, {"i": i}) for i in range(30)])
+    config = _source(bucket)
+    objects = listing.all_objects(bucket.client, config, ["t"])[("t", 0)]
+
+    def listed_until_s3_fails() -> Any:
+        yield from objects[:2]
+        raise ConnectionError("S3 went away while listing")
+
+    def fetch(obj: listing.ArchiveObject) -> Any:
+        return bucket.client.get_object(Bucket=bucket.name, Key=obj.key)["Body"]
+
+    restore = PartitionRestore("t", 0, config, fetch, listed_until_s3_fails())
+    assert [r.offset for r in restore.take(5, 1 << 30)] == list(range(5))
+    handed_out = restore.position()
+    for _ in range(2):  # every later look meets the failure: nothing reads as done
+        with pytest.raises(ConnectionError):
+            restore.take(10, 1 << 30)
+    resumed = PartitionRestore("t", 0, config, fetch, iter(objects), handed_out)
+    assert _drain(resumed) == list(range(5, 30))
+
+
 async def test_gap_and_overlap_between_objects(bucket: Bucket, start_task: StartTask) -> None:
     task = await start_task(**{"store.envelope": True, "flush.size": 10})
     await settled_put(task, [rec(i, {"i": i}, headers=HEADERS) for i in range(40)])
