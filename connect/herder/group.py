@@ -296,6 +296,19 @@ def plan(
     return Plan(keep, revoked, held, next_deadline, deferred, held_until)
 
 
+def inherited_memory(last: Assignment) -> GroupMemory:
+    """A new leader's memory, from the placement its predecessor sent to everyone.
+
+    Without it a leader that took over from a dead one would not know which items the
+    dead worker ran, and would place them at once instead of holding them (and showing
+    them UNASSIGNED) for ``scheduled.rebalance.max.delay.ms``."""
+    memory = GroupMemory()
+    for item, worker in last.owners.items():
+        kind = memory.tasks if isinstance(item, TaskId) else memory.connectors
+        kind.last_owner[item] = worker
+    return memory
+
+
 def assign_members(
     members: Mapping[str, MemberMeta],
     universe: tuple[list[str], list[TaskId]],
@@ -389,6 +402,7 @@ class ConnectAssignor(AbstractPartitionAssignor):  # type: ignore[misc]
         self._on_assignment = on_assignment
         self.delay = delay
         self.memory = GroupMemory()
+        self._last: Assignment | None = None
 
     def metadata(self, topics: Iterable[str]) -> ConsumerProtocolMemberMetadata:
         return ConsumerProtocolMemberMetadata(0, sorted(topics), self._metadata().encode())
@@ -401,6 +415,8 @@ class ConnectAssignor(AbstractPartitionAssignor):  # type: ignore[misc]
         decoded = {mid: MemberMeta.decode(m.user_data) for mid, m in members.items()}
         universe, offset = self._universe()
         me = self._metadata()
+        if self._last is not None and self._last.leader != me.worker_id:
+            self.memory = inherited_memory(self._last)
         plans = assign_members(
             decoded, universe, self.memory, leader=me, config_offset=offset, delay=self.delay
         )
@@ -418,7 +434,8 @@ class ConnectAssignor(AbstractPartitionAssignor):  # type: ignore[misc]
         }
 
     def on_assignment(self, assignment: ConsumerProtocolMemberAssignment) -> None:
-        self._on_assignment(Assignment.decode(assignment.user_data))
+        self._last = Assignment.decode(assignment.user_data)
+        self._on_assignment(self._last)
 
 
 class GroupMember(Service):

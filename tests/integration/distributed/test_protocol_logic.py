@@ -8,6 +8,7 @@ from connect.herder.group import (
     LeaderMemory,
     MemberMeta,
     assign_members,
+    inherited_memory,
     plan,
 )
 from connect.status import TaskId
@@ -65,6 +66,28 @@ def test_held_items_are_deferred_with_their_remaining_hold() -> None:
     a = Assignment.decode(out["m1"].encode())
     assert a.tasks == {TaskId("c", 0)}
     assert a.deferred_tasks == {TaskId("c", 1): 2001}
+
+
+def test_a_new_leader_holds_the_items_of_the_dead_leader() -> None:
+    # the old leader "w0" ran c-1 and died; w1 takes over from the placement it was sent
+    sent = Assignment(
+        leader="w0",
+        leader_url=None,
+        config_offset=0,
+        owners={"c": "w1", TaskId("c", 0): "w1", TaskId("c", 1): "w0"},
+    )
+    members = {"m1": MemberMeta("w1", connectors=["c"], tasks=[TaskId("c", 0)])}
+    out = assign_members(
+        members,
+        (["c"], [TaskId("c", 0), TaskId("c", 1)]),
+        inherited_memory(Assignment.decode(sent.encode())),
+        leader=members["m1"],
+        config_offset=0,
+        delay=1.0,
+        now=5.0,
+    )
+    assert out["m1"].tasks == {TaskId("c", 0)}
+    assert out["m1"].deferred_tasks == {TaskId("c", 1): 1001}
 
 
 def test_items_of_a_leaving_worker_move_at_once() -> None:
