@@ -64,3 +64,12 @@ async def test_tables_and_task_restart(served: str, herder: FakeHerder) -> None:
     assert herder.store["sink-a"].restarts == [("task-1", False, False)]
     code, out, _ = await run(plugins_app, "list", "--all", "--url", served)
     assert code == 0 and "transformation" in out
+
+
+async def test_one_task_is_singular(served: str, tmp_path: Path) -> None:
+    file = tmp_path / "one.json"
+    file.write_text(json.dumps({"name": "one", "connector.class": "file-source", "tasks.max": 1}))
+    code, out, _ = await run(app, "create", str(file), "--url", served)
+    assert code == 0 and "1 task)" in out and "1 tasks" not in out
+    code, out, _ = await run(app, "get", "sink-a", "--url", served)
+    assert code == 0 and "2 tasks)" in out
