@@ -35,12 +35,12 @@ class Rate:
             samples.popleft()
 
     def value(self, total: float, now: float | None = None) -> float:
-        """The rate up to ``total`` now (0 until there is a second of history)."""
+        """The rate up to ``total`` now; under a second of history counts as one second
+        (as Kafka's rates keep a minimum window), so a quick burst is seen at once."""
         now = time.monotonic() if now is None else now
         self.sample(total, now)
         first_t, first_total = self._samples[0]
-        elapsed = now - first_t
-        return (total - first_total) / elapsed if elapsed >= 1.0 else 0.0
+        return (total - first_total) / max(now - first_t, 1.0)
 
 
 class Average:

@@ -18,6 +18,11 @@ def test_rate_is_zero_without_a_second_of_history() -> None:
     assert rate.value(500, now=10.0) == 0.0
 
 
+def test_a_burst_within_the_first_second_counts_over_one_second() -> None:
+    rate = Rate(window=30, start=0.0)
+    assert rate.value(3000, now=0.4) == 3000.0
+
+
 def test_window_forgets_old_samples() -> None:
     w = Window(window=10)
     w.record(100, now=0.0)
