@@ -79,14 +79,18 @@ async def consume(
     await consumer.start()
     out: list[Any] = []
     try:
+        deadline = time.monotonic() + timeout
         parts = partitions
-        if parts is None:
-            found = await consumer._client.fetch_all_metadata()
-            parts = sorted(found.partitions_for_topic(topic) or [0])
+        while parts is None:
+            # a topic still to be created (by a mirror, say) must not be read as one partition
+            found = (await consumer._client.fetch_all_metadata()).partitions_for_topic(topic)
+            if found or time.monotonic() >= deadline:
+                parts = sorted(found or [0])
+            else:
+                await asyncio.sleep(0.2)
         tps = [TopicPartition(topic, p) for p in parts]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
-        deadline = time.monotonic() + timeout
         while len(out) < count and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=200, max_records=10_000)
             for msgs in batch.values():
