@@ -1,0 +1,127 @@
+"""Record batch bytes: split, rewrite the producer fields, filter aborted transactions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiokafka.record.default_records import DefaultRecordBatch, DefaultRecordBatchBuilder
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from connectors.kafka_mirror.batches import (
+    BatchHeader,
+    aborted_filter,
+    rewrite,
+    split,
+)
+
+CODEC_IDS = (0, 1, 2, 3, 4)  # none gzip snappy lz4 zstd
+
+record_st = st.tuples(
+    st.none() | st.binary(max_size=40),
+    st.none() | st.binary(max_size=200),
+    st.integers(min_value=0, max_value=2**41),
+    st.lists(st.tuples(st.text(max_size=8), st.none() | st.binary(max_size=16)), max_size=3),
+)
+
+
+def build(
+    records: list[tuple[Any, ...]],
+    codec: int = 0,
+    producer: tuple[int, int, int] = (-1, -1, -1),
+    transactional: bool = False,
+    base_offset: int = 0,
+) -> bytes:
+    builder = DefaultRecordBatchBuilder(
+        magic=2,
+        compression_type=codec,
+        is_transactional=transactional,
+        producer_id=producer[0],
+        producer_epoch=producer[1],
+        base_sequence=producer[2],
+        batch_size=10_000_000,
+    )
+    for i, (key, value, ts, headers) in enumerate(records):
+        assert builder.append(i, timestamp=ts, key=key, value=value, headers=headers)
+    data = bytearray(builder.build())
+    data[0:8] = base_offset.to_bytes(8, "big", signed=True)
+    return bytes(data)
+
+
+def parsed(data: bytes) -> list[tuple[Any, ...]]:
+    batch = DefaultRecordBatch(data)
+    assert batch.validate_crc()
+    return [(r.offset, r.key, r.value, r.timestamp, list(r.headers)) for r in batch]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    records=st.lists(record_st, min_size=1, max_size=20),
+    codec=st.sampled_from(CODEC_IDS),
+    producer=st.tuples(
+        st.integers(-1, 2**40), st.integers(-1, 2**15 - 1), st.integers(-1, 2**31 - 1)
+    ),
+    transactional=st.booleans(),
+    target=st.sampled_from([(-1, -1, -1), (7, 3, 0)]),
+    target_txn=st.booleans(),
+)
+def test_rewritten_batch_parses_to_the_same_records(
+    records: list[tuple[Any, ...]],
+    codec: int,
+    producer: tuple[int, int, int],
+    transactional: bool,
+    target: tuple[int, int, int],
+    target_txn: bool,
+) -> None:
+    data = build(records, codec, producer, transactional)
+    out = rewrite(data, target, target_txn)
+    assert parsed(out) == parsed(data)
+    batch = DefaultRecordBatch(out)
+    assert (batch.producer_id, batch.producer_epoch, batch.base_sequence) == target
+    assert batch.is_transactional == target_txn
+    assert batch.compression_type == codec
+    (header,) = split(out)
+    assert (header.producer_id, header.producer_epoch, header.base_sequence) == target
+    assert header.record_count == len(records) and header.dense
+    if producer == target and transactional == target_txn:
+        assert out == data  # nothing covered changed: the same bytes, CRC untouched
+    else:
+        assert out[:17] == data[:17] and out[61:] == data[61:]  # only the header moved
+
+
+def test_unchanged_batch_keeps_its_crc_bytes() -> None:
+    data = build([(b"k", b"v", 1, [])])
+    assert rewrite(data) == data
+
+
+def test_split_finds_every_complete_batch_and_drops_a_cut_one() -> None:
+    a = build([(b"a", b"1", 1, [])] * 3, base_offset=10)
+    b = build([(b"b", b"2", 2, [])] * 2, codec=1, base_offset=13)
+    c = build([(b"c", b"3", 3, [])], base_offset=15)
+    heads = list(split(a + b + c[:-5]))
+    assert [(h.base_offset, h.record_count, h.codec) for h in heads] == [
+        (10, 3, "none"),
+        (13, 2, "gzip"),
+    ]
+    assert heads[1].start == len(a) and heads[1].size == len(b)
+    assert heads[1].next_offset == 15
+
+
+def header(base: int, pid: int, txn: bool = True, control: bool = False) -> BatchHeader:
+    attrs = (0x10 if txn else 0) | (0x20 if control else 0)
+    return BatchHeader(0, 61, base, 2, 0, attrs, 0, pid, 0, 0, 1)
+
+
+def test_aborted_transactions_and_markers_are_dropped() -> None:
+    batches = [
+        header(0, 1),  # committed txn of producer 1
+        header(1, 2),  # aborted txn of producer 2
+        header(2, 1, control=True),  # commit marker of 1
+        header(3, 2, control=True),  # abort marker of 2
+        header(4, 2),  # producer 2's next txn: not aborted
+        header(5, 9, txn=False),  # plain batch
+    ]
+    kept = aborted_filter(batches, [(2, 1)])
+    assert [b.base_offset for b in kept] == [0, 4, 5]
+    # read_uncommitted: no list, only the markers go
+    assert [b.base_offset for b in aborted_filter(batches, None)] == [0, 1, 4, 5]
