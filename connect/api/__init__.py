@@ -27,6 +27,7 @@ from connect.api.metrics import (
 from connect.api.records import (
     ConnectRecord,
     Header,
+    PassthroughBatch,
     RawRecordBatch,
     SinkRecord,
     SourceRecord,
@@ -51,6 +52,7 @@ __all__ = [
     "HistogramMetric",
     "Monitorable",
     "NoMetrics",
+    "PassthroughBatch",
     "PluginMetrics",
     "Predicate",
     "RawRecordBatch",

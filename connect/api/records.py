@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, Self
 
@@ -117,3 +117,27 @@ class RawRecordBatch:
         if out:
             out[-1] = out[-1].with_(source_offset=self.source_offset)
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class PassthroughBatch:
+    """ONE Kafka record batch (magic v2) in its wire bytes, for ONE topic partition.
+
+    The runtime writes ``data`` to (``topic``, ``partition``) as it is, in a produce
+    request of its own, without decoding the records. The task has already rewritten
+    what the target needs (producer id, epoch, base sequence: none, i.e. ``-1``).
+    ``record_count`` records are in it; ``source_offset`` is stored once the target
+    acknowledged it. ``on_ack`` is called with the target offset of the batch's first
+    record before the runtime calls the task's ``commit()``.
+
+    Without bytes converters on both sides, with transforms or in exactly-once mode,
+    the runtime decodes the batch and sends its records as a ``RawRecordBatch``.
+    """
+
+    topic: str
+    partition: int
+    data: bytes
+    record_count: int
+    source_partition: Mapping[str, Any]
+    source_offset: Mapping[str, Any] | None = None
+    on_ack: Callable[[int], None] | None = None

@@ -7,7 +7,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from connect.api.context import SinkTaskContext, SourceTaskContext
-from connect.api.records import RawRecordBatch, SinkRecord, SourceRecord, TopicPartition
+from connect.api.records import (
+    PassthroughBatch,
+    RawRecordBatch,
+    SinkRecord,
+    SourceRecord,
+    TopicPartition,
+)
 
 
 class Task(ABC):
@@ -40,11 +46,12 @@ class SourceTask(Task):
         self.context = context
 
     @abstractmethod
-    async def poll(self) -> Sequence[SourceRecord | RawRecordBatch]:
+    async def poll(self) -> Sequence[SourceRecord | RawRecordBatch | PassthroughBatch]:
         """The next records, or ``[]`` when idle.
 
         The list may mix ``SourceRecord``s and ``RawRecordBatch``es (records already in
-        bytes for one topic partition, the cheapest way to hand over many of them).
+        bytes for one topic partition, the cheapest way to hand over many of them), and
+        ``PassthroughBatch``es (a Kafka record batch written to the target unchanged).
         """
 
     async def commit(self) -> None:

@@ -22,6 +22,7 @@ from connect.api import (
     ConfigError,
     ConnectError,
     DataError,
+    PassthroughBatch,
     RawRecordBatch,
     SourceRecord,
     SourceTask,
@@ -32,11 +33,15 @@ from connect.errors import SKIP, Stage
 from connect.kafka import knows_partition, translate
 from connect.offsets import KafkaOffsetStore, partition_key
 from connect.runners.base import RunnerContext, RunnerIds, TaskRunner, freeze_startup_objects
+from connect.runners.passthrough import PassthroughSender, decoded
 
 log = structlog.get_logger(__name__)
 
 IDLE_SLEEP = 0.05
-_NO_HEADERS: list[Any] = []  # aiokafka's batch builder wants a list; it never changes it
+_NO_HEADERS: list[Any] = []
+Polled = (
+    SourceRecord | RawRecordBatch | PassthroughBatch
+)  # aiokafka's batch builder wants a list; it never changes it
 
 
 class _Context(RunnerIds, SourceTaskContext):
@@ -100,12 +105,16 @@ class SourceRunner(TaskRunner):
             and isinstance(self.key_converter, BytesConverter)
             and isinstance(self.value_converter, BytesConverter)
         )
+        self._raw_pending: list[asyncio.Future[Any]] = []  # passthrough produce requests
+        self._passthrough: PassthroughSender | None = None
         # exactly.once.support: each poll's records and the offsets after them are written
         # in one Kafka transaction, with the offsets topic on the same cluster
         self.exactly_once = str(ctx.config.get("exactly.once.support", "disabled")).lower() in (
             "enabled",
             "required",
         )
+        # PassthroughBatch bytes go to Kafka as they are only when nothing would change them
+        self._pass_direct = self._raw_direct and not self.exactly_once
 
     async def run(self) -> None:
         forced: dict[str, Any] = {"acks": "all"}
@@ -129,6 +138,7 @@ class SourceRunner(TaskRunner):
         )
         try:
             await self.producer.start()
+            self._passthrough = PassthroughSender(self.producer)
             self.task.initialize(_Context(self))
             await self.task.start(dict(self.ctx.config))
             freeze_startup_objects()
@@ -162,10 +172,16 @@ class SourceRunner(TaskRunner):
                 await self.checkpoint()
                 next_flush = time.monotonic() + self.flush_interval
 
-    def _count_poll(self, records: Sequence[SourceRecord | RawRecordBatch], seconds: float) -> None:
+    def _count_poll(self, records: Sequence[Polled], seconds: float) -> None:
         count = 0
         for r in records:
-            count += len(r.records) if type(r) is RawRecordBatch else 1
+            t = type(r)
+            if t is RawRecordBatch:
+                count += len(r.records)  # type: ignore[union-attr]
+            elif t is PassthroughBatch:
+                count += r.record_count  # type: ignore[union-attr]
+            else:
+                count += 1
         m = self.metrics
         m.polled += count
         m.poll_time.add(seconds * 1000)
@@ -175,7 +191,7 @@ class SourceRunner(TaskRunner):
         self.metrics.written += self.records_sent - self._acked
         self._acked = self.records_sent
 
-    async def _send_all(self, records: Sequence[SourceRecord | RawRecordBatch]) -> None:
+    async def _send_all(self, records: Sequence[Polled]) -> None:
         """Convert and hand every record to the producer, in one plain loop.
 
         Coroutines are awaited only for transforms, failures, full batches and
@@ -185,7 +201,19 @@ class SourceRunner(TaskRunner):
         connector, latest = self.id.connector, self._latest
         key_to, value_to = self.key_converter.to_bytes, self.value_converter.to_bytes
         transforms, batches = self.transforms is not None, self._batches
+        passthrough: list[PassthroughBatch] = []
         for original in records:
+            if isinstance(original, PassthroughBatch):
+                if self._pass_direct:
+                    passthrough.append(original)
+                else:
+                    await self._send_raw(decoded(original))
+                continue
+            if passthrough:
+                await self._send_passthrough(passthrough)
+                passthrough = []
+            if self._raw_pending:
+                await self._await_passthrough()  # the record path must not overtake them
             if isinstance(original, RawRecordBatch):
                 await self._send_raw(original)
                 continue
@@ -219,6 +247,39 @@ class SourceRunner(TaskRunner):
                         await self._send(record, k, v, headers)
             if original.source_offset is not None:
                 latest[pkey] = original.source_offset
+        if passthrough:
+            await self._send_passthrough(passthrough)
+
+    async def _send_passthrough(self, items: list[PassthroughBatch]) -> None:
+        """Write record batches unchanged; their offsets count once the requests are acked."""
+        if self._batches or self._pending:
+            # records of the record path go first: send them and wait for their acks
+            await self._send_batches()
+            pending, self._pending = self._pending, []
+            await self._gather(pending)
+        assert self._passthrough is not None
+        try:
+            self._raw_pending += await self._passthrough.send(items)
+        except KafkaError as exc:
+            raise translate(exc, "cannot send record batches") from exc
+        latest, connector = self._latest, self.id.connector
+        for item in items:
+            self._inflight += len(item.data)
+            self.records_sent += item.record_count
+            if item.source_offset is not None:
+                latest[partition_key(connector, item.source_partition)] = item.source_offset
+
+    async def _await_passthrough(self) -> None:
+        pending, self._raw_pending = self._raw_pending, []
+        await self._gather(pending)
+
+    @staticmethod
+    async def _gather(pending: list[asyncio.Future[Any]]) -> None:
+        if pending:
+            try:
+                await asyncio.gather(*pending)
+            except KafkaError as exc:
+                raise translate(exc, "Kafka did not acknowledge records") from exc
 
     async def _send_raw(self, raw: RawRecordBatch) -> None:
         """Append records already in bytes to the open batch of their partition.
@@ -252,7 +313,7 @@ class SourceRunner(TaskRunner):
         if raw.source_offset is not None:
             self._latest[partition_key(self.id.connector, raw.source_partition)] = raw.source_offset
 
-    async def _transaction(self, records: Sequence[SourceRecord | RawRecordBatch]) -> None:
+    async def _transaction(self, records: Sequence[Polled]) -> None:
         """Records and the offsets after them, committed together or not at all."""
         producer, store = self.producer, self.ctx.offsets
         assert producer is not None and isinstance(store, KafkaOffsetStore)
@@ -376,13 +437,9 @@ class SourceRunner(TaskRunner):
     async def checkpoint(self) -> None:
         """Await acks of everything sent so far, then store the newest offsets."""
         await self._send_batches()
-        pending, latest = self._pending, self._latest
-        self._pending, self._latest, self._inflight = [], {}, 0
-        if pending:
-            try:
-                await asyncio.gather(*pending)
-            except KafkaError as exc:
-                raise translate(exc, "Kafka did not acknowledge records") from exc
+        pending, latest = self._pending + self._raw_pending, self._latest
+        self._pending, self._raw_pending, self._latest, self._inflight = [], [], {}, 0
+        await self._gather(pending)
         self._count_acked()
         if latest and self.ctx.offsets is not None:
             started = time.monotonic()

@@ -54,6 +54,8 @@ class BatchHeader:
     crc: int
     attributes: int
     last_offset_delta: int
+    first_timestamp: int
+    max_timestamp: int
     producer_id: int
     producer_epoch: int
     base_sequence: int
@@ -102,12 +104,36 @@ def split(records: bytes | memoryview) -> Iterator[BatchHeader]:
         if magic == 2:
             if size < HEADER_SIZE:
                 raise BatchError(f"record batch at offset {base_offset} is {size} bytes")
-            _, _, _, _, crc, attrs, delta, _, _, pid, epoch, seq, count = _HEAD.unpack_from(
-                view, pos
+            _, _, _, _, crc, attrs, delta, first_ts, max_ts, pid, epoch, seq, count = (
+                _HEAD.unpack_from(view, pos)
             )
         else:
-            crc, attrs, delta, pid, epoch, seq, count = 0, 0, 0, -1, -1, -1, 0
-        yield BatchHeader(pos, size, base_offset, magic, crc, attrs, delta, pid, epoch, seq, count)
+            crc, attrs, delta, first_ts, max_ts, pid, epoch, seq, count = (
+                0,
+                0,
+                0,
+                0,
+                0,
+                -1,
+                -1,
+                -1,
+                0,
+            )
+        yield BatchHeader(
+            pos,
+            size,
+            base_offset,
+            magic,
+            crc,
+            attrs,
+            delta,
+            first_ts,
+            max_ts,
+            pid,
+            epoch,
+            seq,
+            count,
+        )
         pos += size
 
 
@@ -119,14 +145,19 @@ def rewrite(
     """``batch`` (one v2 batch) with a new producer id, epoch, base sequence.
 
     The transactional bit follows ``transactional``. When nothing covered by the CRC
-    changed, the bytes come back as they are (one copy, no CRC computed).
+    changed, the bytes come back as they are (one copy, no CRC computed); a batch of no
+    producer (id and epoch -1) already is one for ``NO_PRODUCER``, whatever its sequence.
     """
     view = memoryview(batch)
     if len(view) < HEADER_SIZE or view[_MAGIC_AT] != 2:
         raise BatchError("only magic v2 record batches can be rewritten")
     (attrs,) = _ATTRIBUTES.unpack_from(view, _ATTRIBUTES_AT)
     new_attrs = (attrs | TRANSACTIONAL_FLAG) if transactional else (attrs & ~TRANSACTIONAL_FLAG)
-    if attrs == new_attrs and _PRODUCER.unpack_from(view, _PRODUCER_AT) == producer:
+    current = _PRODUCER.unpack_from(view, _PRODUCER_AT)
+    if attrs == new_attrs and (
+        current == producer or (producer == NO_PRODUCER and current[:2] == NO_PRODUCER[:2])
+    ):
+        # without a producer id the broker ignores the sequence (aiokafka writes 0 there)
         return bytes(view)
     out = bytearray(view)
     _ATTRIBUTES.pack_into(out, _ATTRIBUTES_AT, new_attrs)

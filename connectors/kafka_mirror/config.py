@@ -157,6 +157,10 @@ class MirrorSourceConfig(MirrorClustersConfig):
         4 * 1024 * 1024, ge=1024, alias="consumer.max.partition.fetch.bytes"
     )
     task_count: int = Field(1, ge=1, alias=TASK_COUNT_KEY)
+    passthrough: bool = Field(False, alias="mirror.passthrough")
+    isolation_level: Literal["read_committed", "read_uncommitted"] | None = Field(
+        None, alias="consumer.isolation.level"
+    )
     takeover_topic: str | None = Field(None, alias="mirror.takeover.offsets.topic", min_length=1)
     takeover_cluster: Literal["source", "target"] = Field(
         "target", alias="mirror.takeover.offsets.cluster"
@@ -183,6 +187,13 @@ class MirrorSourceConfig(MirrorClustersConfig):
     @property
     def topic_filter(self) -> TopicFilter:
         return TopicFilter(tuple(self.topics), tuple(self.topics_exclude))
+
+    @property
+    def read_committed(self) -> bool:
+        """Whether the source is read under read_committed (always so in exactly-once mode)."""
+        if self.isolation_level is not None:
+            return self.isolation_level == "read_committed"
+        return self.exactly_once != "disabled"
 
 
 class MirrorCheckpointConfig(MirrorClustersConfig):

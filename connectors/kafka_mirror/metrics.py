@@ -56,6 +56,42 @@ class MirrorSourceMetrics:
             LABELS,
         )
         self._last: dict[tuple[str, int], int] = {}  # newest timestamp polled per partition
+        self.passthrough = metrics.gauge(
+            f"{SOURCE}_passthrough",
+            "1 when the task copies record batches undecoded, 0 on the record path",
+            ("source", "target"),
+        )
+        self.passed = metrics.counter(
+            f"{SOURCE}_passthrough_record_count",
+            "Records copied inside undecoded record batches",
+            LABELS,
+        )
+
+    def path(self, passthrough: bool) -> None:
+        """Which copy path the task takes."""
+        self.passthrough.set(1 if passthrough else 0, source=self.source, target=self.target)
+
+    def polled_batches(
+        self, topic: str, partition: int, headers: Sequence[Any], decoded: int
+    ) -> None:
+        """Undecoded batches (their headers) and ``decoded`` record-path records polled."""
+        passed = sum(h.record_count for h in headers)
+        if not passed and not decoded:
+            return
+        labels: dict[str, str | int] = {
+            "source": self.source,
+            "target": self.target,
+            "topic": topic,
+            "partition": partition,
+        }
+        self.records.inc(passed + decoded, **labels)
+        if not headers:
+            return
+        self.passed.inc(passed, **labels)
+        self.bytes.inc(sum(h.size for h in headers), **labels)  # batch bytes, not values
+        now = time.time() * 1000
+        self.age.record(max(0.0, now - headers[0].first_timestamp), **labels)
+        self._last[(topic, partition)] = headers[-1].max_timestamp
 
     def polled(self, topic: str, partition: int, messages: Sequence[Any]) -> None:
         """A batch of consumer records of ``topic`` (remote name) polled from the source."""

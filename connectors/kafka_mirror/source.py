@@ -26,6 +26,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from connect.api import (
     ConfigError,
     NoMetrics,
+    PassthroughBatch,
     RawRecordBatch,
     SourceConnector,
     SourceRecord,
@@ -33,6 +34,7 @@ from connect.api import (
 )
 from connect.api.kafka import ClusterWatch
 from connectors.kafka_mirror.assignment import owns
+from connectors.kafka_mirror.batches import BatchHeader
 from connectors.kafka_mirror.clients import Cluster, check_clusters, translate
 from connectors.kafka_mirror.config import (
     PRODUCER_OVERRIDE_PREFIX,
@@ -40,6 +42,7 @@ from connectors.kafka_mirror.config import (
     MirrorSourceConfig,
 )
 from connectors.kafka_mirror.metrics import MirrorSourceMetrics
+from connectors.kafka_mirror.passthrough import ExactSyncs, RawFetcher, select
 from connectors.kafka_mirror.syncs import HandoffTracker, OffsetSync
 from connectors.kafka_mirror.takeover import TakeoverError, mm2_positions
 from connectors.kafka_mirror.topics import (
@@ -57,6 +60,8 @@ PROVENANCE_HEADER = "mirror.source.cluster"
 VERSION = "1.0.0"
 _POLL_TIMEOUT_MS = 200
 _FALLBACK_SYNC_INTERVAL = 1.0
+_PASSTHROUGH_WAIT_MS = 100
+Polled = SourceRecord | RawRecordBatch | PassthroughBatch
 
 
 class MirrorSourceConnector(SourceConnector):
@@ -133,6 +138,9 @@ class MirrorSourceTask(SourceTask):
         self._sync_partitioner = DefaultPartitioner()
         self._target_alias_bytes = b""
         self._takeover: dict[tuple[str, int], int] = {}
+        self._fetcher: RawFetcher | None = None  # set when batches pass through
+        self._exact = ExactSyncs()
+        self.path = "records"
 
     # ------------------------------------------------------------ lifecycle
 
@@ -170,12 +178,11 @@ class MirrorSourceTask(SourceTask):
                 max_partition_fetch_bytes=cfg.max_partition_fetch_bytes,
                 fetch_max_bytes=max(64 * 1024 * 1024, cfg.max_partition_fetch_bytes),
                 fetch_max_wait_ms=20,
-                isolation_level=(
-                    "read_committed" if cfg.exactly_once != "disabled" else "read_uncommitted"
-                ),
+                isolation_level="read_committed" if cfg.read_committed else "read_uncommitted",
                 client_id=f"mirror-{cfg.source_alias}-{cfg.target_alias}-{self.task_id}",
             )
             await self._consumer.start()
+            self._choose_path(config)
             if cfg.emit_offset_syncs:
                 await self._start_offset_syncs()
             if cfg.takeover_topic:
@@ -190,6 +197,34 @@ class MirrorSourceTask(SourceTask):
             target=cfg.target_alias,
             partitions=len(self._partitions),
         )
+
+    def _choose_path(self, config: Mapping[str, Any]) -> None:
+        """Pass batches through unless something needs the records one by one."""
+        cfg = self.cfg
+        why = None
+        if not cfg.passthrough:
+            why = "mirror.passthrough=false"
+        elif config.get("transforms"):
+            why = "transforms"
+        elif cfg.provenance_header:
+            why = "provenance.header.enabled"
+        elif cfg.exactly_once != "disabled":
+            why = "exactly.once.support"
+        if why is None:
+            self._fetcher = RawFetcher(
+                self._consumer._client,
+                read_committed=cfg.read_committed,
+                max_wait_ms=_PASSTHROUGH_WAIT_MS,
+                max_bytes=max(64 * 1024 * 1024, cfg.max_partition_fetch_bytes),
+                partition_max_bytes=cfg.max_partition_fetch_bytes,
+            )
+            self._exact = ExactSyncs(cfg.offset_lag_max)
+            self.path = "batch pass-through"
+        else:
+            self.path = f"records ({why})"
+        self.metrics.path(self._fetcher is not None)
+        self.context.report(f"copy path: {self.path}")
+        log.info("mirror copy path", path=self.path)
 
     async def _read_takeover(self, topic: str) -> None:
         cfg = self.cfg
@@ -326,7 +361,16 @@ class MirrorSourceTask(SourceTask):
             if tp not in partitions:
                 del self._positions[tp]
                 self._handoff.forget(tp.topic, tp.partition)
-        if added and self._tracking:
+        if self._fetcher is not None:
+            # positions are ours; the consumer only resolves them and never fetches
+            for tp in partitions:
+                if tp not in self._positions:
+                    self._positions[tp] = await self._consumer.position(tp)
+            self._consumer.pause(*partitions)
+            for tp in list(self._exact._emitted):
+                if tp not in partitions:
+                    self._exact.forget(tp)
+        elif added and self._tracking:
             # nothing of these partitions is in flight: a quiet moment to start from
             for tp, end in (await self._remote_ends(added)).items():
                 self._handoff.baseline(tp.topic, tp.partition, end)
@@ -335,7 +379,7 @@ class MirrorSourceTask(SourceTask):
 
     # ------------------------------------------------------------ records
 
-    async def poll(self) -> list[SourceRecord | RawRecordBatch]:
+    async def poll(self) -> list[Polled]:
         if self.cfg.refresh_topics_enabled and time.monotonic() >= self._next_refresh:
             try:
                 await self.refresh()
@@ -344,6 +388,8 @@ class MirrorSourceTask(SourceTask):
         if not self._partitions:
             await asyncio.sleep(_POLL_TIMEOUT_MS / 1000)
             return []
+        if self._fetcher is not None:
+            return await self._poll_batches(self._fetcher)
         try:
             batches = await self._consumer.getmany(
                 timeout_ms=_POLL_TIMEOUT_MS, max_records=self.cfg.max_poll_records
@@ -352,7 +398,7 @@ class MirrorSourceTask(SourceTask):
             raise translate(exc, "cannot read the source cluster") from exc
         if self.cfg.provenance_header:
             return self._with_provenance(batches)
-        out: list[SourceRecord | RawRecordBatch] = []
+        out: list[Polled] = []
         came_from_target = self._came_from_target
         tracking = self._tracking
         metrics = self.metrics
@@ -380,11 +426,51 @@ class MirrorSourceTask(SourceTask):
             metrics.polled(self._remote[tp.topic], partition, records)
         return out
 
-    def _with_provenance(
-        self, batches: Mapping[KafkaTP, list[Any]]
-    ) -> list[SourceRecord | RawRecordBatch]:
+    async def _poll_batches(self, fetcher: RawFetcher) -> list[Polled]:
+        """Record batches as fetched, each pinned to its partition (see ``passthrough``)."""
+        try:
+            fetched, out_of_range = await fetcher.fetch(self._positions)
+            for tp in out_of_range:
+                if self.cfg.auto_offset_reset == "earliest":
+                    await self._consumer.seek_to_beginning(tp)
+                else:
+                    await self._consumer.seek_to_end(tp)
+                self._positions[tp] = await self._consumer.position(tp)
+                log.warning("position out of range; reset", topic=tp.topic, partition=tp.partition)
+        except KafkaError as exc:
+            raise translate(exc, "cannot read the source cluster") from exc
+        out: list[Polled] = []
+        codec, read_committed = self.cfg.compression, self.cfg.read_committed
+        for f in fetched:
+            tp = f.tp
+            if tp not in self._partitions:
+                continue
+            remote = self._remote[tp.topic]
+            chosen = select(
+                f,
+                self._positions[tp],
+                remote=remote,
+                source_partition=self._partitions[tp],
+                codec=codec,
+                read_committed=read_committed,
+                on_ack=self._on_ack(tp) if self._tracking else lambda _h: None,
+            )
+            out += chosen.items
+            self._positions[tp] = chosen.position
+            self.metrics.polled_batches(remote, tp.partition, chosen.headers, chosen.decoded)
+        return out
+
+    def _on_ack(self, tp: KafkaTP) -> Any:
+        acked = self._exact.acked
+
+        def for_batch(header: BatchHeader) -> Any:
+            return lambda downstream: acked(tp, header, downstream)
+
+        return for_batch
+
+    def _with_provenance(self, batches: Mapping[KafkaTP, list[Any]]) -> list[Polled]:
         """Records with the provenance header added, one ``SourceRecord`` each."""
-        out: list[SourceRecord | RawRecordBatch] = []
+        out: list[Polled] = []
         append = out.append
         record = SourceRecord
         extra = (self._provenance,)
@@ -439,6 +525,8 @@ class MirrorSourceTask(SourceTask):
         self.metrics.acknowledged()
         if self._sync_producer is None:
             return
+        if self._fetcher is not None:
+            await self._write_syncs(self._exact.take())
         pending = [KafkaTP(t, p) for t, p in self._handoff.pending()]
         if not pending:
             return

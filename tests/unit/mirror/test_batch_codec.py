@@ -60,7 +60,8 @@ def parsed(data: bytes) -> list[tuple[Any, ...]]:
     codec=st.sampled_from(CODEC_IDS),
     producer=st.tuples(
         st.integers(-1, 2**40), st.integers(-1, 2**15 - 1), st.integers(-1, 2**31 - 1)
-    ),
+    )
+    | st.tuples(st.just(-1), st.just(-1), st.integers(-1, 5)),
     transactional=st.booleans(),
     target=st.sampled_from([(-1, -1, -1), (7, 3, 0)]),
     target_txn=st.booleans(),
@@ -77,13 +78,16 @@ def test_rewritten_batch_parses_to_the_same_records(
     out = rewrite(data, target, target_txn)
     assert parsed(out) == parsed(data)
     batch = DefaultRecordBatch(out)
-    assert (batch.producer_id, batch.producer_epoch, batch.base_sequence) == target
+    # no producer either way, nothing else changed: the batch stays as it is
+    kept = target == (-1, -1, -1) and producer[:2] == (-1, -1) and transactional == target_txn
+    expected = producer if kept else target
+    assert (batch.producer_id, batch.producer_epoch, batch.base_sequence) == expected
     assert batch.is_transactional == target_txn
     assert batch.compression_type == codec
     (header,) = split(out)
-    assert (header.producer_id, header.producer_epoch, header.base_sequence) == target
+    assert (header.producer_id, header.producer_epoch, header.base_sequence) == expected
     assert header.record_count == len(records) and header.dense
-    if producer == target and transactional == target_txn:
+    if (producer == target or kept) and transactional == target_txn:
         assert out == data  # nothing covered changed: the same bytes, CRC untouched
     else:
         assert out[:17] == data[:17] and out[61:] == data[61:]  # only the header moved
@@ -109,7 +113,7 @@ def test_split_finds_every_complete_batch_and_drops_a_cut_one() -> None:
 
 def header(base: int, pid: int, txn: bool = True, control: bool = False) -> BatchHeader:
     attrs = (0x10 if txn else 0) | (0x20 if control else 0)
-    return BatchHeader(0, 61, base, 2, 0, attrs, 0, pid, 0, 0, 1)
+    return BatchHeader(0, 61, base, 2, 0, attrs, 0, 0, 0, pid, 0, 0, 1)
 
 
 def test_aborted_transactions_and_markers_are_dropped() -> None:

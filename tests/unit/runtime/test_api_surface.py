@@ -23,6 +23,7 @@ PINNED = {
     "Converter",
     "DataError",
     "Header",
+    "PassthroughBatch",
     "Predicate",
     "RawRecordBatch",
     "RetriableError",

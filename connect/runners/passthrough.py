@@ -1,0 +1,95 @@
+"""``PassthroughBatch`` bytes written to Kafka with the runtime producer's own client.
+
+Kafka takes one v2 batch per partition in a produce request, so the batches of one poll
+go in rounds: round k holds the k-th batch of every partition, one request per leader.
+All requests are written at once on the producer's connections (Kafka answers a
+connection's requests in order), and each resolves into the ``on_ack`` calls of its
+batches. A failed request fails the task: the stored offsets never pass it, so a restart
+copies it again (at least once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+from aiokafka import TopicPartition as KafkaTP
+from aiokafka.errors import KafkaError, NoError, for_code
+from aiokafka.protocol.produce import ProduceRequest
+from aiokafka.record.memory_records import MemoryRecords
+
+from connect.api import PassthroughBatch, RawRecordBatch
+from connect.kafka import knows_partition
+
+ACKS_ALL = -1
+
+
+class PassthroughSender:
+    """Sends passthrough batches of one task; ``send`` returns one future per request."""
+
+    def __init__(self, producer: AIOKafkaProducer, timeout_ms: int = 30_000) -> None:
+        self.producer = producer
+        self.timeout_ms = timeout_ms
+
+    async def send(self, items: Sequence[PassthroughBatch]) -> list[asyncio.Future[None]]:
+        rounds: list[dict[tuple[str, int], PassthroughBatch]] = []
+        depth: dict[tuple[str, int], int] = {}
+        for item in items:
+            slot = (item.topic, item.partition)
+            k = depth.get(slot, 0)
+            depth[slot] = k + 1
+            if k == len(rounds):
+                rounds.append({})
+            rounds[k][slot] = item
+        futures: list[asyncio.Future[None]] = []
+        for batches in rounds:
+            by_node: dict[int, list[PassthroughBatch]] = {}
+            for item in batches.values():
+                by_node.setdefault(await self._leader(item.topic, item.partition), []).append(item)
+            # tasks start in creation order and write their request before they wait
+            futures += [asyncio.ensure_future(self._produce(n, b)) for n, b in by_node.items()]
+        return futures
+
+    async def _leader(self, topic: str, partition: int) -> int:
+        cluster = self.producer.client.cluster
+        leader = cluster.leader_for_partition(KafkaTP(topic, partition))
+        if leader is None or leader < 0:
+            await knows_partition(self.producer, topic, partition)
+            await self.producer.client.force_metadata_update()
+            leader = cluster.leader_for_partition(KafkaTP(topic, partition))
+            if leader is None or leader < 0:
+                raise KafkaError(f"no leader known for {topic}-{partition}")
+        return int(leader)
+
+    async def _produce(self, node: int, items: list[PassthroughBatch]) -> None:
+        topics: dict[str, list[tuple[int, bytes]]] = {}
+        by_slot: dict[tuple[str, int], PassthroughBatch] = {}
+        for item in items:
+            topics.setdefault(item.topic, []).append((item.partition, item.data))
+            by_slot[(item.topic, item.partition)] = item
+        request = ProduceRequest(None, ACKS_ALL, self.timeout_ms, list(topics.items()))
+        client = self.producer.client
+        response = await client.send(node, request)
+        for topic, partitions in response.topics:
+            for info in partitions:
+                partition, code, base_offset = info[0], info[1], info[2]
+                error = for_code(code)
+                if error is not NoError:
+                    if getattr(error, "invalid_metadata", False):
+                        client.force_metadata_update()
+                    raise error(f"{topic}-{partition}")
+                item = by_slot[(topic, partition)]
+                if item.on_ack is not None:
+                    item.on_ack(int(base_offset))
+
+
+def decoded(batch: PassthroughBatch) -> RawRecordBatch:
+    """The records of ``batch`` for the record path (transforms, converters, transactions)."""
+    records = MemoryRecords(batch.data)
+    out = []
+    while (inner := records.next_batch()) is not None:
+        out.extend(inner)
+    return RawRecordBatch(
+        batch.topic, batch.partition, out, batch.source_partition, batch.source_offset
+    )
