@@ -4,6 +4,8 @@ in any log line or REST answer; a wrong password is one clear line, not a traceb
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,6 +20,15 @@ from tests.helpers.wait import wait_until
 pytestmark = [pytest.mark.system, pytest.mark.kafka]
 
 LINES = 5000
+
+
+@contextmanager
+def _output_on_failure(proc: WorkerProcess) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        print(proc.output)
+        raise
 
 
 def _worker_file(path: Path, kafka: ApacheKafka, unique: str, **extra: str) -> Path:
@@ -83,7 +94,7 @@ def test_standalone_on_sasl_ssl_moves_every_line_and_hides_the_password(
         ),
     ]
     proc = WorkerProcess(["standalone", str(worker), *map(str, tasks), "--log-format", "json"])
-    with proc:
+    with proc, _output_on_failure(proc):
         proc.wait_ready(60)
         asyncio.run(
             wait_until(
