@@ -38,6 +38,20 @@ async def _make_topics(bootstrap: str, names: list[str]) -> None:
         await producer.stop()
 
 
+async def _delete_topics(bootstrap: str, names: list[str]) -> None:
+    """Best effort: a thousand topics left behind slow every later metadata request of a
+    long-lived cluster (the Apache Kafka runs use one cluster twice)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        for i in range(0, len(names), 100):
+            await admin.delete_topics(names[i : i + 100])
+    except Exception as exc:  # cleanup must not hide the test's result
+        print(f"topics not deleted on {bootstrap}: {exc!r}")
+    finally:
+        await admin.close()
+
+
 async def _all_there(bootstrap: str, names: list[str]) -> bool:
     return set(names) <= set(await topics_on(bootstrap))
 
@@ -71,12 +85,16 @@ async def test_500_matching_topics_are_mirrored_quickly(
     task = {"name": f"many-{unique}", "config": flow(a, b, src, dst, topics=f"many-{unique}-.*")}
     remote = [f"{src}.{n}" for n in names]
     started = time.monotonic()
-    async with StandaloneHerder.running(worker_config(b), [task]):
-        await wait_until(
-            lambda: _all_there(b, remote), timeout=120, interval=0.2, message="remote topics"
-        )
-        seen = await _one_record_each(b, remote, timeout=120)
-        elapsed = time.monotonic() - started
+    try:
+        async with StandaloneHerder.running(worker_config(b), [task]):
+            await wait_until(
+                lambda: _all_there(b, remote), timeout=120, interval=0.2, message="remote topics"
+            )
+            seen = await _one_record_each(b, remote, timeout=120)
+            elapsed = time.monotonic() - started
+    finally:
+        await _delete_topics(a, names)
+        await _delete_topics(b, remote)
     assert seen == set(remote), f"{TOPICS - len(seen)} topics without their record"
     # Remote topics go out in batched CreateTopics (seconds); the issue's 15 s bound for the
     # whole copy is not met yet on Apache Kafka (~60-85 s here, in partition assignment):
