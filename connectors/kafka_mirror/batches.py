@@ -10,7 +10,8 @@ The layout (Kafka's ``DefaultRecordBatch``)::
 
 Only the producer id, epoch and base sequence (and the transactional bit) are ever
 rewritten; the CRC is recomputed only when one of those covered bytes changed. The
-base offset and leader epoch are not covered by the CRC and the broker sets them.
+base offset (set to 0: Kafka refuses a produced batch with another) and the leader
+epoch are not covered by the CRC, and the broker sets them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ _PRODUCER_AT = 43
 _HEAD = struct.Struct(">qiibIhiqqqhii")
 _PRODUCER = struct.Struct(">qhi")
 _CRC = struct.Struct(">I")
+_ZERO_OFFSET = bytes(8)
 _ATTRIBUTES = struct.Struct(">h")
 
 COMPRESSION_MASK = 0x07
@@ -144,6 +146,8 @@ def rewrite(
 ) -> bytes:
     """``batch`` (one v2 batch) with a new producer id, epoch, base sequence.
 
+    The base offset becomes 0, as Kafka wants it in a produce request (the broker
+    assigns the offsets; the field is not covered by the CRC).
     The transactional bit follows ``transactional``. When nothing covered by the CRC
     changed, the bytes come back as they are (one copy, no CRC computed); a batch of no
     producer (id and epoch -1) already is one for ``NO_PRODUCER``, whatever its sequence.
@@ -158,8 +162,11 @@ def rewrite(
         current == producer or (producer == NO_PRODUCER and current[:2] == NO_PRODUCER[:2])
     ):
         # without a producer id the broker ignores the sequence (aiokafka writes 0 there)
-        return bytes(view)
+        out = bytearray(view)
+        out[:8] = _ZERO_OFFSET
+        return bytes(out)
     out = bytearray(view)
+    out[:8] = _ZERO_OFFSET
     _ATTRIBUTES.pack_into(out, _ATTRIBUTES_AT, new_attrs)
     _PRODUCER.pack_into(out, _PRODUCER_AT, *producer)
     _CRC.pack_into(out, _CRC_AT, calc_crc32c(out[_ATTRIBUTES_AT:]))

@@ -27,7 +27,7 @@ async def _produce(bootstrap: str, topic: str, count: int, codec: str, base_ts: 
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap,
         linger_ms=20,
-        max_batch_size=64 * 1024,
+        max_batch_size=16 * 1024,  # several batches per partition
         compression_type=None if codec == "none" else codec,
     )
     await producer.start()
