@@ -547,6 +547,11 @@ class MirrorSourceTask(SourceTask):
         remote = {KafkaTP(self._remote[tp.topic], tp.partition): tp for tp in partitions}
         consumer = self._target_consumer
         try:
+            # aiokafka's end_offsets learns unknown topics one per metadata round trip:
+            # 500 new remote topics took longer than its 40 s timeout. Ask for all at once.
+            client = consumer._client
+            unknown = {r.topic for r in remote if client.cluster.leader_for_partition(r) is None}
+            await asyncio.gather(*(client.add_topic(t) for t in unknown))
             approx = await consumer.end_offsets(list(remote))
             # an end of 0 is exact (no batch at all); others are checked with a fetch
             out: dict[KafkaTP, int] = {remote[r]: 0 for r, end in approx.items() if end == 0}
