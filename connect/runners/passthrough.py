@@ -2,10 +2,11 @@
 
 Kafka takes one v2 batch per partition in a produce request, so the batches of one poll
 go in rounds: round k holds the k-th batch of every partition, one request per leader.
-All requests are written at once on the producer's connections (Kafka answers a
-connection's requests in order), and each resolves into the ``on_ack`` calls of its
-batches. A failed request fails the task: the stored offsets never pass it, so a restart
-copies it again (at least once).
+A leader gets one request at a time (the next round goes once the last is answered, the
+same order guarantee as a producer with one request in flight): brokers may answer
+pipelined requests of one connection out of order (Tansu does), and a failed request
+must not be overtaken by the next. A failed request fails the task: the stored offsets
+never pass it, so a restart copies it again (at least once).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class PassthroughSender:
     def __init__(self, producer: AIOKafkaProducer, timeout_ms: int = 30_000) -> None:
         self.producer = producer
         self.timeout_ms = timeout_ms
+        self._tail: dict[int, asyncio.Future[None]] = {}  # the last request chain per leader
 
     async def send(self, items: Sequence[PassthroughBatch]) -> list[asyncio.Future[None]]:
         rounds: list[dict[tuple[str, int], PassthroughBatch]] = []
@@ -42,14 +44,30 @@ class PassthroughSender:
             if k == len(rounds):
                 rounds.append({})
             rounds[k][slot] = item
-        futures: list[asyncio.Future[None]] = []
+        chains: dict[int, list[list[PassthroughBatch]]] = {}
         for batches in rounds:
             by_node: dict[int, list[PassthroughBatch]] = {}
             for item in batches.values():
                 by_node.setdefault(await self._leader(item.topic, item.partition), []).append(item)
-            # tasks start in creation order and write their request before they wait
-            futures += [asyncio.ensure_future(self._produce(n, b)) for n, b in by_node.items()]
+            for node, group in by_node.items():
+                chains.setdefault(node, []).append(group)
+        futures: list[asyncio.Future[None]] = []
+        for node, requests in chains.items():
+            chain = asyncio.ensure_future(self._chain(node, self._tail.get(node), requests))
+            self._tail[node] = chain
+            futures.append(chain)
         return futures
+
+    async def _chain(
+        self,
+        node: int,
+        after: asyncio.Future[None] | None,
+        requests: list[list[PassthroughBatch]],
+    ) -> None:
+        if after is not None:
+            await after  # a failure there fails this chain too: nothing overtakes it
+        for items in requests:
+            await self._produce(node, items)
 
     async def _leader(self, topic: str, partition: int) -> int:
         cluster = self.producer.client.cluster
