@@ -7,8 +7,10 @@ For each record size, on two fresh brokers, this measures in the same run:
   its end-to-end latency at the same rate as the connector's (in its own process);
 - ``smart_connect``: a ``smart-connect standalone`` process mirroring the same topic:
   records/s and MB/s from its first mirrored record to its last, time from process start
-  to the first mirrored record, end-to-end latency p50/p99 at a fixed lower rate, and the
-  worker's peak RSS.
+  to the first mirrored record, end-to-end latency p50/p99 at a fixed lower rate, the
+  worker's peak RSS and CPU seconds per GB copied;
+- ``smart_connect_passthrough``: the same with ``mirror.passthrough=true`` (record batches
+  copied undecoded).
 
 ``python -m benchmarks mirror [--sizes 100,1024] [--records-100 N] [--records-1024 N]``;
 ``--peer mm2``: side by side with Kafka's MirrorMaker 2 on Apache Kafka (``mirror_mm2``).
@@ -206,7 +208,12 @@ def peak_rss_of(pid: int) -> float:
 
 
 def start_worker(
-    source: str, target: str, workdir: Path, alias: str = "a", topics: str | None = None
+    source: str,
+    target: str,
+    workdir: Path,
+    alias: str = "a",
+    topics: str | None = None,
+    passthrough: bool = False,
 ) -> subprocess.Popen[bytes]:
     worker = workdir / "worker.properties"
     worker.write_text(
@@ -230,6 +237,7 @@ def start_worker(
                     "replication.factor": 1,
                     "offset-syncs.topic.replication.factor": 1,
                     "tasks.max": 1,
+                    "mirror.passthrough": passthrough,
                 },
             }
         )
@@ -310,24 +318,36 @@ async def latency(
     }
 
 
-async def smart_connect(source: str, target: str, records: int, size: int) -> dict[str, Any]:
-    await create_topic(source, LATENCY_TOPIC)
+def cpu_seconds_of(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def smart_connect(
+    source: str, target: str, records: int, size: int, passthrough: bool = False
+) -> dict[str, Any]:
+    alias = "p" if passthrough else "a"
+    if not await topic_exists(source, LATENCY_TOPIC):
+        await create_topic(source, LATENCY_TOPIC)
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        proc = start_worker(source, target, Path(tmp))
+        proc = start_worker(source, target, Path(tmp), alias, TOPIC, passthrough)
         try:
-            remote = f"a.{TOPIC}"
+            remote = f"{alias}.{TOPIC}"
             await until(lambda: topic_exists(target, remote), 0.02)
             await until(lambda: true_ends(target, remote), 0.01)
             first = time.perf_counter()
+            cpu_at_first = cpu_seconds_of(proc.pid)
             while (done := await true_ends(target, remote)) < records:
                 if proc.poll() is not None:
                     raise RuntimeError(f"worker exited with {proc.returncode}")
                 await asyncio.sleep(0.05)
             finished = time.perf_counter()
+            cpu = cpu_seconds_of(proc.pid) - cpu_at_first  # the copy phase only
             copy = rates(done, size, finished - first)
             return {
                 **copy,
+                "worker_cpu_s_per_gb": round(cpu / (done * size / 1e9), 2),
                 "first_record_s": round(first - started, 3),
                 "total_s_from_start": round(finished - started, 3),
                 "peak_rss_mb": peak_rss_of(proc.pid),
@@ -370,6 +390,8 @@ async def run_size(size: int, records: int, latency_rate: int) -> dict[str, Any]
         log(f"naive mirror: {naive}")
         mirror = await smart_connect(a, b, records, size)
         log(f"smart-connect: {mirror}")
+        passthrough = await smart_connect(a, b, records, size, passthrough=True)
+        log(f"smart-connect pass-through: {passthrough}")
     # latency on fresh brokers: a broker holding the bulk data answers fetches slower
     with fresh_broker("lat-a") as a, fresh_broker("lat-b") as b:
         await create_topic(a, TOPIC)
@@ -391,6 +413,20 @@ async def run_size(size: int, records: int, latency_rate: int) -> dict[str, Any]
                 proc.kill()
                 proc.wait()
         log(f"latency: {mirror['latency']}")
+    with fresh_broker("lat-a") as a, fresh_broker("lat-b") as b:
+        await create_topic(a, TOPIC)
+        await create_topic(a, LATENCY_TOPIC)
+        with tempfile.TemporaryDirectory() as tmp:
+            proc = start_worker(a, b, Path(tmp), "p", None, passthrough=True)
+            try:
+                await until(lambda: topic_exists(b, f"p.{LATENCY_TOPIC}"), 0.05)
+                passthrough["latency"] = await latency(
+                    a, b, f"p.{LATENCY_TOPIC}", latency_rate, LATENCY_SECONDS, size
+                )
+            finally:
+                proc.kill()
+                proc.wait()
+        log(f"pass-through latency: {passthrough['latency']}")
     return {
         "record_bytes": size,
         "records": records,
@@ -398,7 +434,11 @@ async def run_size(size: int, records: int, latency_rate: int) -> dict[str, Any]
         "consume_only": consume,
         "naive_mirror": naive,
         "smart_connect": mirror,
+        "smart_connect_passthrough": passthrough,
         "ratio_to_consume_only": round(mirror["records_per_s"] / consume["records_per_s"], 2),
+        "passthrough_ratio_to_consume_only": round(
+            passthrough["records_per_s"] / consume["records_per_s"], 2
+        ),
         "ratio_to_naive_mirror": round(mirror["records_per_s"] / naive["records_per_s"], 2),
     }
 

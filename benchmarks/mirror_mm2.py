@@ -149,6 +149,7 @@ async def contender(
             **rates(done, size, finished - first),
             "first_record_s": round(first - started, 3),
             "cpu_s_per_million": round(cpu_copy / done * 1e6, 2),
+            "cpu_s_per_gb": round(cpu_copy / (done * size / 1e9), 2),
             "cpu_s_startup": round(cpu_first, 2),
         }
         lat_topic = f"latency-{alias}"
@@ -180,7 +181,7 @@ async def run_size(jars: Path, size: int, records: int, rate: int) -> dict[str, 
     with tempfile.TemporaryDirectory() as tmp, apache_pair(Path(tmp), jars.parent.name) as (a, b):
         work = Path(tmp)
         await create_topic(a, TOPIC)
-        for alias in ("sc", "mm2d", "mm2t"):
+        for alias in ("sc", "pt", "mm2d", "mm2t"):
             await create_topic(a, f"latency-{alias}")
         await fill(a, records, size)
         log(f"{size} B: {records} records written")
@@ -197,6 +198,16 @@ async def run_size(jars: Path, size: int, records: int, rate: int) -> dict[str, 
             rate,
         )
         log(f"smart-connect: {out['smart_connect']}")
+        out["smart_connect_passthrough"] = await contender(
+            lambda: start_worker(a, b, work, "pt", f"{TOPIC},latency-pt", passthrough=True),
+            a,
+            b,
+            "pt",
+            records,
+            size,
+            rate,
+        )
+        log(f"smart-connect pass-through: {out['smart_connect_passthrough']}")
         for alias, key, tuned in (("mm2d", "mm2_default", False), ("mm2t", "mm2_tuned", True)):
             out[key] = await contender(
                 lambda alias=alias, tuned=tuned: start_mm2(jars, work, a, b, alias, tuned),  # type: ignore[misc]
@@ -208,14 +219,19 @@ async def run_size(jars: Path, size: int, records: int, rate: int) -> dict[str, 
                 rate,
             )
             log(f"{key}: {out[key]}")
-    sc = out["smart_connect"]
-    for key in ("mm2_default", "mm2_tuned"):
-        peer = out[key]
-        out[f"ratio_to_{key}"] = {
-            "copy_rate": round(sc["records_per_s"] / peer["records_per_s"], 2),
-            "first_record": round(peer["first_record_s"] / sc["first_record_s"], 2),
-            "cpu_per_record": round(peer["cpu_s_per_million"] / sc["cpu_s_per_million"], 2),
-        }
+    for mine, prefix in (("smart_connect", ""), ("smart_connect_passthrough", "passthrough_")):
+        sc = out[mine]
+        for key in ("mm2_default", "mm2_tuned"):
+            peer = out[key]
+            out[f"{prefix}ratio_to_{key}"] = {
+                "copy_rate": round(sc["records_per_s"] / peer["records_per_s"], 2),
+                "first_record": round(peer["first_record_s"] / sc["first_record_s"], 2),
+                "cpu_per_record": round(peer["cpu_s_per_million"] / sc["cpu_s_per_million"], 2),
+            }
+    pt = out["smart_connect_passthrough"]
+    out["passthrough_ratio_to_consume_only"] = round(
+        pt["records_per_s"] / out["consume_only"]["records_per_s"], 2
+    )
     return out
 
 
