@@ -4,8 +4,9 @@ The task's aiokafka consumer still resolves start positions (stored offset, earl
 latest) but its partitions stay paused; fetches are aiokafka ``FetchRequest``s sent
 through the consumer's client, and the record-set bytes of each partition are split
 into batches (``batches``). A batch goes on as a ``PassthroughBatch`` when it is magic
-v2, has no offset gaps, starts at or after the position and uses the configured
-``compression.type``; any other goes the record path (decoded, as a ``RawRecordBatch``).
+v2, has no offset gaps, starts at or after the position and, when ``compression.type`` is
+set, uses that codec (unset: batches keep the codec they have); any other goes the
+record path (decoded, as a ``RawRecordBatch``).
 Control batches are never copied; under read_committed neither are aborted ones.
 """
 
@@ -129,11 +130,14 @@ def select(
     *,
     remote: str,
     source_partition: Mapping[str, Any],
-    codec: str,
+    codec: str | None,
     read_committed: bool,
     on_ack: Callable[[BatchHeader], Callable[[int], None] | None],
 ) -> Selection:
-    """Split ``fetched`` into pass-through batches and record-path ones, in order."""
+    """Split ``fetched`` into pass-through batches and record-path ones, in order.
+
+    ``codec`` is the codec a passed batch must have; ``None`` passes any.
+    """
     out = Selection(position=position)
     heads = list(split(fetched.data))
     if not heads:
@@ -145,7 +149,12 @@ def select(
             continue  # already copied (a fetch starts at the batch holding the position)
         chunk = view[h.start : h.start + h.size]
         after = {"offset": h.next_offset}
-        if h.magic == 2 and h.dense and h.base_offset >= out.position and h.codec == codec:
+        if (
+            h.magic == 2
+            and h.dense
+            and h.base_offset >= out.position
+            and (codec is None or h.codec == codec)
+        ):
             out.items.append(
                 PassthroughBatch(
                     remote,

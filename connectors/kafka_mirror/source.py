@@ -440,7 +440,9 @@ class MirrorSourceTask(SourceTask):
         except KafkaError as exc:
             raise translate(exc, "cannot read the source cluster") from exc
         out: list[Polled] = []
-        codec, read_committed = self.cfg.compression, self.cfg.read_committed
+        # an explicit compression.type is a demand; unset, batches keep their codec
+        codec = self.cfg.compression if "compression" in self.cfg.model_fields_set else None
+        read_committed = self.cfg.read_committed
         for f in fetched:
             tp = f.tp
             if tp not in self._partitions:

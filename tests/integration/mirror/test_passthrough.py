@@ -116,6 +116,24 @@ async def test_records_and_batches_identical_per_codec(
     assert await _batches(b, f"a.{topic}") == await _batches(a, topic)
 
 
+async def test_compressed_batches_stay_compressed_without_compression_type(
+    clusters: tuple[str, str], unique: str
+) -> None:
+    a, b = clusters
+    topic = f"pt-keep-{unique}"
+    count = 2_000
+    await create_topic(a, topic, PARTITIONS)
+    await _produce(a, topic, count, "zstd", int(time.time() * 1000) - 60_000)
+    source = await consume(a, topic, count)
+    config = flow(a, b, topics=topic, **{"mirror.passthrough": True})
+    async with StandaloneHerder.running(worker_config(a), [{"name": topic, "config": config}]):
+        got = await mirrored(b, f"a.{topic}", count)
+    assert sorted(map(_row, got)) == sorted(map(_row, source))
+    target = await _batches(b, f"a.{topic}")
+    assert target == await _batches(a, topic)  # still zstd, the same bytes
+    assert all(batch[1] & 0x07 == 4 for part in target.values() for batch in part)
+
+
 async def test_other_target_compression_takes_the_record_path(
     clusters: tuple[str, str], unique: str
 ) -> None:
