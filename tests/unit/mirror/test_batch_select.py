@@ -1,0 +1,79 @@
+"""Which fetched batches pass through undecoded, and the exact offset syncs from acks."""
+
+from __future__ import annotations
+
+from aiokafka import TopicPartition as KafkaTP
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
+
+from connect.api import PassthroughBatch, RawRecordBatch
+from connectors.kafka_mirror.batches import split
+from connectors.kafka_mirror.passthrough import ExactSyncs, Fetched, select
+from connectors.kafka_mirror.syncs import OffsetSync
+
+TP = KafkaTP("t", 0)
+
+
+def batch(base: int, count: int, codec: int = 0, deltas: list[int] | None = None) -> bytes:
+    b = DefaultRecordBatchBuilder(2, codec, False, -1, -1, -1, 10**6)
+    for i, delta in enumerate(deltas or range(count)):
+        b.append(delta, timestamp=1000 + i, key=b"k%d" % (base + delta), value=b"v", headers=[])
+    data = bytearray(b.build())
+    data[0:8] = base.to_bytes(8, "big")
+    return bytes(data)
+
+
+def choose(data: bytes, position: int, codec: str | None = None) -> tuple[list[object], int]:
+    out = select(
+        Fetched(TP, data, None),
+        position,
+        remote="a.t",
+        source_partition={"partition": 0},
+        codec=codec,
+        read_committed=False,
+        on_ack=lambda _h: None,
+    )
+    return out.items, out.position
+
+
+def test_whole_batches_pass_and_the_position_moves_past_them() -> None:
+    items, position = choose(batch(0, 5) + batch(5, 3), 0)
+    assert [type(i) for i in items] == [PassthroughBatch, PassthroughBatch]
+    assert [i.record_count for i in items if isinstance(i, PassthroughBatch)] == [5, 3]
+    assert [i.source_offset for i in items] == [{"offset": 5}, {"offset": 8}]
+    assert position == 8
+
+
+def test_a_batch_holding_the_position_is_cut_on_the_record_path() -> None:
+    items, position = choose(batch(0, 5) + batch(5, 3), 2)
+    first = items[0]
+    assert isinstance(first, RawRecordBatch)
+    assert [r.key for r in first.records] == [b"k2", b"k3", b"k4"]
+    assert isinstance(items[1], PassthroughBatch) and position == 8
+
+
+def test_already_copied_batches_are_skipped() -> None:
+    items, position = choose(batch(0, 5) + batch(5, 3), 5)
+    assert len(items) == 1 and isinstance(items[0], PassthroughBatch) and position == 8
+
+
+def test_gaps_and_other_codecs_take_the_record_path() -> None:
+    compacted = batch(0, 3, deltas=[0, 2, 4])  # offsets 0, 2, 4: the target would pack them
+    gzip = batch(5, 2, codec=1)
+    items, position = choose(compacted + gzip, 0, codec="none")
+    assert [type(i) for i in items] == [RawRecordBatch, RawRecordBatch]
+    assert position == 7
+    items, _ = choose(compacted + gzip, 0, codec=None)  # unset: any codec passes
+    assert [type(i) for i in items] == [RawRecordBatch, PassthroughBatch]
+
+
+def test_exact_syncs_every_lag_max_and_the_newest_at_commit() -> None:
+    syncs = ExactSyncs(lag_max=10)
+    heads = list(split(batch(0, 4) + batch(4, 4) + batch(8, 4) + batch(12, 4)))
+    for h, downstream in zip(heads, (100, 104, 108, 112), strict=True):
+        syncs.acked(TP, h, downstream)
+    assert syncs.take() == [
+        OffsetSync("t", 0, 0, 100),
+        OffsetSync("t", 0, 12, 112),  # 12 - 0 >= lag_max
+        OffsetSync("t", 0, 15, 115),  # the newest acknowledged record
+    ]
+    assert syncs.take() == []
