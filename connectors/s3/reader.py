@@ -1,6 +1,7 @@
 """Reading objects back: decode the records of an object written by the sink.
 
-``iter_archived`` streams an object's records as ``Archived`` (the ``s3-source`` and
+``iter_archived`` streams an object's records as ``Archived``, ``iter_archived_chunks``
+the same in lists with their size in memory (the ``s3-source`` and
 ``s3 restore --dry-run``); ``read_records``/``count_records`` give the raw documents
 (``s3 verify`` counts the records of multipart objects; tests compare what was archived).
 """
@@ -11,13 +12,15 @@ import gzip
 import io
 import json
 from collections.abc import Iterator
+from itertools import islice
 from typing import IO, Any
 
 from connectors.s3.config import S3StoreConfig
-from connectors.s3.envelope import READERS, Archived
+from connectors.s3.envelope import READERS, Archived, from_json_envelopes
 from connectors.s3.layout import ParsedKey
 
 CHUNK = 1024 * 1024
+CHUNK_RECORDS = 1000  # records per list for the formats read one record at a time
 
 
 def decompress(body: bytes, key: str) -> bytes:
@@ -130,3 +133,55 @@ def iter_archived(
         if config.format == "parquet" and isinstance(row, dict) and list(row) == ["value"]:
             value = row["value"]
         yield Archived(topic, partition, start + index, None, None, value)
+
+
+def record_size(record: Archived) -> int:
+    """Bytes (estimated) a record takes in memory."""
+    size = 64
+    for part in (record.key, record.value):
+        size += len(part) if isinstance(part, bytes | str) else 0 if part is None else 256
+    for name, value in record.headers:
+        size += len(name) + len(value or b"")
+    return size
+
+
+def _json_lines(data: bytes) -> list[Any]:
+    """The documents of complete JSON lines, parsed in one call (a JSON text holds no raw
+    newline, so the lines joined by commas are an array); blank or bad lines take the
+    line-by-line way, which names the error."""
+    try:
+        docs: list[Any] = json.loads(b"[" + data.rstrip(b"\n").replace(b"\n", b",") + b"]")
+        return docs
+    except ValueError:
+        return [json.loads(line) for line in data.split(b"\n") if line.strip()]
+
+
+def _json_envelope_chunks(stream: IO[bytes]) -> Iterator[tuple[list[Archived], int]]:
+    rest = b""
+    while True:
+        chunk = stream.read(CHUNK)
+        if not chunk:
+            break
+        data = rest + chunk if rest else chunk
+        cut = data.rfind(b"\n") + 1
+        rest = data[cut:]
+        if cut:
+            # the envelope's text (base64 is 4/3 of the bytes) bounds what its records take
+            yield from_json_envelopes(_json_lines(data[:cut])), cut
+    if rest.strip():
+        yield from_json_envelopes(_json_lines(rest)), len(rest)
+
+
+def iter_archived_chunks(
+    stream: IO[bytes], key: str, parsed: ParsedKey, config: S3StoreConfig
+) -> Iterator[tuple[list[Archived], int]]:
+    """The records of one object, as ``iter_archived`` gives them, in lists, each with an
+    estimate of the bytes its records take in memory."""
+    if config.format == "json" and config.envelope:  # the restore's hot path
+        if key.endswith(".gz"):
+            stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+        yield from _json_envelope_chunks(stream)
+        return
+    records = iter_archived(stream, key, parsed, config)
+    while chunk := list(islice(records, CHUNK_RECORDS)):
+        yield chunk, sum(map(record_size, chunk))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import IO, Any
 
 import structlog
@@ -27,7 +28,7 @@ import structlog
 from connectors.s3 import layout
 from connectors.s3.envelope import Archived
 from connectors.s3.listing import ArchiveObject
-from connectors.s3.reader import iter_archived
+from connectors.s3.reader import iter_archived_chunks
 from connectors.s3.source_config import S3SourceConfig
 
 log = structlog.get_logger(__name__)
@@ -35,31 +36,46 @@ log = structlog.get_logger(__name__)
 Fetch = Callable[[ArchiveObject], IO[bytes]]
 
 
-def record_size(record: Archived) -> int:
-    """Bytes (estimated) a record takes in memory."""
-    size = 64
-    for part in (record.key, record.value):
-        size += len(part) if isinstance(part, bytes | str) else 0 if part is None else 256
-    for name, value in record.headers:
-        size += len(name) + len(value or b"")
-    return size
-
-
 class _Reader:
-    """An open object: its records, the next one (``head``) and how many were taken."""
+    """An open object: its records a list at a time, the next one (``head``) and how many
+    were taken."""
 
-    def __init__(self, obj: ArchiveObject, records: Iterator[Archived]) -> None:
+    def __init__(self, obj: ArchiveObject, chunks: Iterator[tuple[list[Archived], int]]) -> None:
         self.obj = obj
-        self.records = records
+        self.chunks = chunks
         self.index = 0
-        self.head: Archived | None = next(records, None)
+        self.buf: list[Archived] = []
+        self.pos = 0
+        self.each = 0  # bytes (estimated) a record of ``buf`` takes
+        self.head: Archived | None = None
+        self._refill()
+
+    def _refill(self) -> None:
+        for buf, size in self.chunks:
+            if buf:
+                self.buf, self.pos, self.each, self.head = buf, 0, size // len(buf) + 1, buf[0]
+                return
+        self.buf, self.pos, self.head = [], 0, None
 
     def take(self) -> Archived:
         record = self.head
         assert record is not None
         self.index += 1
-        self.head = next(self.records, None)
+        self.pos += 1
+        if self.pos < len(self.buf):
+            self.head = self.buf[self.pos]
+        else:
+            self._refill()
         return record
+
+    def take_run(self, run: list[Archived]) -> None:
+        """``run``, the records from ``head`` on, is taken."""
+        self.index += len(run)
+        self.pos += len(run)
+        if self.pos < len(self.buf):
+            self.head = self.buf[self.pos]
+        else:
+            self._refill()
 
 
 @dataclass
@@ -168,7 +184,7 @@ class PartitionRestore:
                 return
             self._next_object = None
             reader = _Reader(
-                obj, iter_archived(self.fetch(obj), obj.key, _parsed(obj), self.config)
+                obj, iter_archived_chunks(self.fetch(obj), obj.key, _parsed(obj), self.config)
             )
             self.last_key = obj.key
             self.progress.objects += 1
@@ -192,23 +208,54 @@ class PartitionRestore:
         every listed object is read."""
         out: list[Archived] = []
         size = 0
-        progress, in_range = self.progress, self.config.in_range
+        progress, config = self.progress, self.config
+        in_range = config.in_range
+        ranged = config.start_time is not None or config.end_time is not None
         readers = self._readers
         while len(out) < max_records and size < max_bytes:
             if len(readers) == 1:  # the usual case: one object open, take from it
                 reader = readers[0]
+                head = reader.head.offset  # type: ignore[union-attr]
                 upcoming = self._next_object or self._peek()
-                if upcoming is not None and upcoming.start_offset <= reader.head.offset:  # type: ignore[union-attr]
+                if upcoming is not None and upcoming.start_offset <= head:
                     self._fill()
                     reader = min(readers, key=_head_order)
+                elif self.next_offset is None or head == self.next_offset:
+                    # a run of consecutive offsets before the next object's first: taken
+                    # whole, checked once
+                    n = min(
+                        len(reader.buf) - reader.pos,
+                        max_records - len(out),
+                        (max_bytes - size) // reader.each + 1,
+                    )
+                    if upcoming is not None:
+                        n = min(n, upcoming.start_offset - head)
+                    run = reader.buf[reader.pos : reader.pos + n]
+                    if list(map(_offset, run)) == list(range(head, head + n)):
+                        each = reader.each
+                        reader.take_run(run)
+                        if reader.head is None:
+                            readers.remove(reader)
+                        if progress.first_offset is None:
+                            progress.first_offset = head
+                        self.next_offset = head + n
+                        if ranged:
+                            kept = [r for r in run if in_range(r.timestamp)]
+                            progress.out_of_range += n - len(kept)
+                            run = kept
+                        progress.restored += len(run)
+                        out += run
+                        size += len(run) * each
+                        continue
             else:
                 self._fill()
                 if not readers:
                     break
                 reader = min(readers, key=_head_order)
+            each = reader.each
             record = reader.take()
             if reader.head is None:
-                self._readers.remove(reader)
+                readers.remove(reader)
             offset = record.offset
             expected = self.next_offset
             if expected is not None and offset < expected:
@@ -225,12 +272,12 @@ class PartitionRestore:
             if progress.first_offset is None:
                 progress.first_offset = offset
             self.next_offset = offset + 1
-            if not in_range(record.timestamp):
+            if ranged and not in_range(record.timestamp):
                 progress.out_of_range += 1
                 continue
             progress.restored += 1
             out.append(record)
-            size += record_size(record)
+            size += each
         return out
 
     def _overlap(self, key: str, offset: int) -> None:
@@ -252,6 +299,9 @@ class PartitionRestore:
             first = min(self._readers, key=lambda r: (r.obj.start_offset, r.obj.key))
             return {"object": first.obj.key, "index": first.index, "offset": self.next_offset}
         return {"object": self.last_key, "index": -1, "offset": self.next_offset}
+
+
+_offset = itemgetter(2)  # Archived.offset
 
 
 def _head_order(reader: _Reader) -> tuple[int, int, str]:
