@@ -124,6 +124,20 @@ def from_json_envelope(doc: Mapping[str, Any]) -> Archived:
 _new = tuple.__new__
 
 
+def _header(entry: Mapping[str, Any]) -> Header:
+    """``header_from_entry`` with the two shapes the sink writes first."""
+    if len(entry) == 2:
+        name = entry["key"]
+        if type(name) is str:
+            value = entry.get("value")
+            if type(value) is str:
+                return name, value.encode("utf-8")
+            encoded = entry.get("value_base64")
+            if type(encoded) is str:
+                return name, a2b_base64(encoded)
+    return header_from_entry(entry)
+
+
 def from_json_envelopes(docs: Iterable[Mapping[str, Any]]) -> list[Archived]:
     """``from_json_envelope`` for many documents: the same records, built in one loop
     with the usual shapes (text or base64 key and value, text header values) inlined."""
@@ -139,14 +153,7 @@ def from_json_envelopes(docs: Iterable[Mapping[str, Any]]) -> list[Archived]:
         entries = get("headers")
         headers: tuple[Header, ...] = ()
         if entries:
-            headers = tuple(
-                [
-                    (h["key"], v.encode("utf-8"))
-                    if len(h) == 2 and type(v := h.get("value")) is str and type(h["key"]) is str
-                    else header_from_entry(h)
-                    for h in entries
-                ]
-            )
+            headers = tuple([_header(h) for h in entries])
         append(
             _new(
                 Archived,

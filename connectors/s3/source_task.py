@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import IO, Any, NamedTuple
 
 import structlog
@@ -79,8 +80,8 @@ def _has_work(part: PartitionRestore) -> bool:
         return True
 
 
-def _not_bytes(value: Any) -> bool:
-    return value is not None and type(value) is not bytes
+_BYTES_OR_NONE = frozenset({bytes, type(None)})
+_key, _value = itemgetter(4), itemgetter(5)  # Archived.key, Archived.value
 
 
 def source_partition(topic: str, partition: int) -> dict[str, Any]:
@@ -254,7 +255,9 @@ class S3SourceTask(SourceTask):
             return list(restored)
         if self._as_is:  # bytes in and out: the records go as they were read
             out: list[Any] = records
-            if any(_not_bytes(r.key) or _not_bytes(r.value) for r in records):
+            if not _BYTES_OR_NONE.issuperset(map(type, map(_key, records))) or not (
+                _BYTES_OR_NONE.issuperset(map(type, map(_value, records)))
+            ):
                 out = [
                     Restored(key(r.key), value(r.value), r.timestamp, r.headers) for r in records
                 ]
