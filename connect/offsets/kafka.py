@@ -48,8 +48,8 @@ async def read_to_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> 
     """Every record of ``tps`` from the beginning up to their end as of this call.
 
     The end of each partition is fixed once, at its first fetch: some brokers report a
-    low end offset, and the high watermark of a fetch is exact, but following it further
-    would chase writers that never stop.
+    low end offset, and the high watermark (the last stable offset, read_committed) of a
+    fetch is exact, but following it further would chase writers that never stop.
     """
     # ends first: asked after a seek_to_beginning, aiokafka answers only ~0.5 s later
     ends = await consumer.end_offsets(tps) if tps else {}
@@ -63,9 +63,14 @@ async def read_to_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> 
         for msgs in batch.values():
             out.extend(msgs)
         for tp in list(pending):
-            highwater = consumer.highwater(tp)
-            if tp not in targets and highwater is not None:
-                targets[tp] = max(ends[tp], highwater)
+            mark = consumer.highwater(tp)
+            stable = consumer.last_stable_offset(tp)  # -1 unless read_committed
+            if stable is not None and stable >= 0:
+                # read_committed stops at an open transaction (a killed worker's) until it
+                # is aborted: chasing the high watermark would wait out its timeout
+                mark = stable
+            if tp not in targets and mark is not None:
+                targets[tp] = max(ends[tp], mark)
             if await consumer.position(tp) >= targets.get(tp, ends[tp]):
                 pending.discard(tp)
     return out

@@ -194,6 +194,7 @@ def test_kill_9_mid_restore_duplicates_bounded(
     )
     final = asyncio.run(end_offsets(kafka_bootstrap, target, PARTITIONS))
     got = _by_partition(asyncio.run(consume(kafka_bootstrap, target, sum(final.values()))))
+    assert {p: len(got.get(p, [])) for p in range(PARTITIONS)} == final, "read back whole"
     duplicates = 0
     for p in range(PARTITIONS):
         source = list(range(p, TOTAL, PARTITIONS))
