@@ -19,10 +19,17 @@ from tests.fixtures.kafka import A_IS_APACHE
 SESSION_MS = 6000 if A_IS_APACHE else 2000
 
 
+KEEP_FOREVER = {"retention.ms": "-1"}
+
+
 async def create_topic(
     bootstrap: str, name: str, partitions: int = 1, configs: dict[str, str] | None = None
 ) -> None:
-    """Create ``name`` explicitly (Tansu would auto-create it with 4 partitions)."""
+    """Create ``name`` explicitly (Tansu would auto-create it with 4 partitions).
+
+    Records are kept forever unless ``configs`` says otherwise: tests write fixed
+    timestamps from 2023, and Apache Kafka's stock 7-day retention deletes such records
+    at its next check (every 5 min), midway through whichever test is running then."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -32,7 +39,7 @@ async def create_topic(
                     name,
                     num_partitions=partitions,
                     replication_factor=1,
-                    topic_configs=configs or {},
+                    topic_configs={**KEEP_FOREVER, **(configs or {})},
                 )
             ]
         )
