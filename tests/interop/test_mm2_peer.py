@@ -86,7 +86,8 @@ async def test_our_checkpoints_translate_syncs_written_by_mm2(
             return syncs if ok else None
 
         mm2_syncs = await wait_until(near_the_end, timeout=90, interval=1, message="MM2's syncs")
-    assert {s.topic for s in mm2_syncs} == {topic}
+    # MM2 also mirrors every heartbeats topic it finds (other tests' on a shared cluster)
+    assert topic in {s.topic for s in mm2_syncs}
 
     checkpoint = {
         **flow(a, b, src, dst, topics=topic),
@@ -131,7 +132,8 @@ async def test_mm2_checkpoints_translate_our_offset_syncs(
         await mirrored(b, remote, 2 * PER_PARTITION)
 
         async def at_the_end() -> bool:
-            last = {s.partition: s.upstream for s in await syncs_in(a, syncs_topic)}
+            syncs = await syncs_in(a, syncs_topic)
+            last = {s.partition: s.upstream for s in syncs if s.topic == topic}
             return all(last.get(p) == PER_PARTITION - 1 for p in CONSUMED)
 
         await wait_until(at_the_end, timeout=30, interval=0.5, message="our syncs")
