@@ -44,10 +44,12 @@ async def _ends(bootstrap: str, topic: str) -> dict[int, int]:
         await consumer.stop()
 
 
-async def _stored_positions(bootstrap: str, connector: str) -> dict[int, int]:
-    """The source positions the worker stored in the target's offsets topic."""
+async def _stored_positions(bootstrap: str, connector: str, topic: str) -> dict[int, int]:
+    """The source positions the worker stored in the target's offsets topic: the test's
+    own, small enough to read whole in the time given (a lagging read would expect
+    records that the restart rightly does not copy again)."""
     out: dict[int, int] = {}
-    for m in await consume(bootstrap, "connect-offsets", 10**9, timeout=2):
+    for m in await consume(bootstrap, topic, 10**9, timeout=3):
         name, partition = json.loads(m.key)
         if name == connector and m.value is not None:
             out[int(partition["partition"])] = int(json.loads(m.value)["offset"])
@@ -69,6 +71,7 @@ async def test_kill_9_mid_run_loses_nothing(
     worker = write_worker_config(
         tmp_path / "worker.properties",
         a,
+        offset_storage_topic=f"offsets-{unique}",
         offset_storage_replication_factor=1,
         offset_storage_partitions=1,
         offset_flush_interval_ms=500,
@@ -101,7 +104,7 @@ async def test_kill_9_mid_run_loses_nothing(
     finally:
         first.kill()
     at_kill = await _ends(b, remote)
-    stored = await _stored_positions(b, name)
+    stored = await _stored_positions(b, name, f"offsets-{unique}")
     assert sum(at_kill.values()) < N, "the kill came too late to test anything"
 
     with WorkerProcess(["standalone", str(worker), str(task), "--log-format", "json"]) as second:

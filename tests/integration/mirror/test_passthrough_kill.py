@@ -45,6 +45,7 @@ async def test_kill_9_mid_passthrough_loses_nothing(
     worker = write_worker_config(
         tmp_path / "worker.properties",
         a,
+        offset_storage_topic=f"offsets-{unique}",
         offset_storage_replication_factor=1,
         offset_storage_partitions=1,
         offset_flush_interval_ms=300,
@@ -79,7 +80,7 @@ async def test_kill_9_mid_passthrough_loses_nothing(
     finally:
         first.kill()
     at_kill = await _ends(b, remote)
-    stored = await _stored_positions(b, name)
+    stored = await _stored_positions(b, name, f"offsets-{unique}")
     assert sum(at_kill.values()) < N, "the kill came too late to test anything"
 
     with WorkerProcess(args) as second:
