@@ -126,6 +126,7 @@ class ClusterHerder(Herder):
             self._universe,
             self._on_assignment,
             delay=config.scheduled_rebalance_max_delay_ms / 1000,
+            generation=lambda: self.member.generation,
         )
         self.member = GroupMember(
             clients,

@@ -396,13 +396,16 @@ class ConnectAssignor(AbstractPartitionAssignor):  # type: ignore[misc]
         universe: Callable[[], tuple[tuple[list[str], list[TaskId]], int]],
         on_assignment: Callable[[Assignment], None],
         delay: float,
+        generation: Callable[[], int] = lambda: -1,
     ) -> None:
         self._metadata = metadata
         self._universe = universe
         self._on_assignment = on_assignment
         self.delay = delay
         self.memory = GroupMemory()
+        self._generation = generation
         self._last: Assignment | None = None
+        self._last_generation = -1
 
     def metadata(self, topics: Iterable[str]) -> ConsumerProtocolMemberMetadata:
         return ConsumerProtocolMemberMetadata(0, sorted(topics), self._metadata().encode())
@@ -416,7 +419,10 @@ class ConnectAssignor(AbstractPartitionAssignor):  # type: ignore[misc]
         universe, offset = self._universe()
         me = self._metadata()
         if self._last is not None and self._last.leader != me.worker_id:
-            self.memory = inherited_memory(self._last)
+            # the placement sent one generation ago is what the workers run now; an older
+            # one may hide a round that moved items (a leaving leader's hand-over)
+            fresh = self._last_generation >= 0 and self._last_generation == self._generation() - 1
+            self.memory = inherited_memory(self._last) if fresh else GroupMemory()
         plans = assign_members(
             decoded, universe, self.memory, leader=me, config_offset=offset, delay=self.delay
         )
@@ -435,6 +441,7 @@ class ConnectAssignor(AbstractPartitionAssignor):  # type: ignore[misc]
 
     def on_assignment(self, assignment: ConsumerProtocolMemberAssignment) -> None:
         self._last = Assignment.decode(assignment.user_data)
+        self._last_generation = self._generation()
         self._on_assignment(self._last)
 
 
