@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -56,6 +57,41 @@ async def _stored_positions(bootstrap: str, connector: str, topic: str) -> dict[
     return out
 
 
+def mirror_worker_args(
+    tmp_path: Path,
+    a: str,
+    b: str,
+    unique: str,
+    name: str,
+    topic: str,
+    flush_ms: int,
+    **task: Any,
+) -> list[str]:
+    """``standalone`` arguments for one mirror-source task a → b, positions stored in the
+    test's own offsets topic (``offsets-<unique>``, read by ``_stored_positions``)."""
+    worker = write_worker_config(
+        tmp_path / "worker.properties",
+        a,
+        offset_storage_topic=f"offsets-{unique}",
+        offset_storage_replication_factor=1,
+        offset_storage_partitions=1,
+        offset_flush_interval_ms=flush_ms,
+    )
+    config = {
+        "connector.class": "mirror-source",
+        "source.cluster.alias": "a",
+        "target.cluster.alias": "b",
+        "source.cluster.bootstrap.servers": a,
+        "target.cluster.bootstrap.servers": b,
+        "topics": topic,
+        "replication.factor": 1,
+        "offset-syncs.topic.replication.factor": 1,
+        **task,
+    }
+    task_file = write_task(tmp_path / "mirror.json", name, config)
+    return ["standalone", str(worker), str(task_file), "--log-format", "json"]
+
+
 async def test_kill_9_mid_run_loses_nothing(
     kafka_bootstrap: str, kafka_target_bootstrap: str, unique: str, tmp_path: Path
 ) -> None:
@@ -68,31 +104,18 @@ async def test_kill_9_mid_run_loses_nothing(
         topic,
         ({"key": b"%d" % i, "value": b"v" * 90, "partition": i % PARTITIONS} for i in range(N)),
     )
-    worker = write_worker_config(
-        tmp_path / "worker.properties",
+    args = mirror_worker_args(
+        tmp_path,
         a,
-        offset_storage_topic=f"offsets-{unique}",
-        offset_storage_replication_factor=1,
-        offset_storage_partitions=1,
-        offset_flush_interval_ms=500,
-    )
-    task = write_task(
-        tmp_path / "mirror.json",
+        b,
+        unique,
         name,
-        {
-            "connector.class": "mirror-source",
-            "source.cluster.alias": "a",
-            "target.cluster.alias": "b",
-            "source.cluster.bootstrap.servers": a,
-            "target.cluster.bootstrap.servers": b,
-            "topics": topic,
-            "replication.factor": 1,
-            "offset-syncs.topic.replication.factor": 1,
-            # small polls so the kill lands mid-stream
-            "consumer.max.poll.records": 500,
-        },
+        topic,
+        flush_ms=500,
+        # small polls so the kill lands mid-stream
+        **{"consumer.max.poll.records": 500},
     )
-    first = WorkerProcess(["standalone", str(worker), str(task), "--log-format", "json"]).start()
+    first = WorkerProcess(args).start()
     try:
         first.wait_ready()
 
@@ -107,7 +130,7 @@ async def test_kill_9_mid_run_loses_nothing(
     stored = await _stored_positions(b, name, f"offsets-{unique}")
     assert sum(at_kill.values()) < N, "the kill came too late to test anything"
 
-    with WorkerProcess(["standalone", str(worker), str(task), "--log-format", "json"]) as second:
+    with WorkerProcess(args) as second:
         second.wait_ready()
         expected_total = (
             sum(at_kill.values()) + N - sum(stored.get(p, 0) for p in range(PARTITIONS))

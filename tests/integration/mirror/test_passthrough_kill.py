@@ -9,9 +9,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from tests.helpers.kafka import consume, create_topic
-from tests.helpers.process import WorkerProcess, write_task, write_worker_config
+from tests.helpers.process import WorkerProcess
 from tests.helpers.wait import wait_until
-from tests.system.test_mirror_kill import _ends, _exists, _stored_positions
+from tests.system.test_mirror_kill import _ends, _exists, _stored_positions, mirror_worker_args
 
 pytestmark = [pytest.mark.kafka, pytest.mark.system]
 
@@ -42,32 +42,20 @@ async def test_kill_9_mid_passthrough_loses_nothing(
     remote = f"a.{topic}"
     await create_topic(a, topic, PARTITIONS)
     await _produce_small_batches(a, topic)
-    worker = write_worker_config(
-        tmp_path / "worker.properties",
+    args = mirror_worker_args(
+        tmp_path,
         a,
-        offset_storage_topic=f"offsets-{unique}",
-        offset_storage_replication_factor=1,
-        offset_storage_partitions=1,
-        offset_flush_interval_ms=300,
-    )
-    task = write_task(
-        tmp_path / "mirror.json",
+        b,
+        unique,
         name,
-        {
-            "connector.class": "mirror-source",
-            "source.cluster.alias": "a",
-            "target.cluster.alias": "b",
-            "source.cluster.bootstrap.servers": a,
-            "target.cluster.bootstrap.servers": b,
-            "topics": topic,
-            "replication.factor": 1,
-            "offset-syncs.topic.replication.factor": 1,
+        topic,
+        flush_ms=300,
+        **{
             "mirror.passthrough": True,
             # small fetches (about one batch a partition) so the kill lands mid-stream
             "consumer.max.partition.fetch.bytes": 16 * 1024,
         },
     )
-    args = ["standalone", str(worker), str(task), "--log-format", "json"]
     first = WorkerProcess(args).start()
     try:
         first.wait_ready()
