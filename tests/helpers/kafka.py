@@ -78,8 +78,10 @@ async def consume(
     count: int,
     timeout: float = 30.0,
     partitions: Sequence[int] | None = None,
+    distinct: bool = False,
 ) -> list[Any]:
-    """Read ``count`` records from the start of ``topic`` (all partitions unless given)."""
+    """Read ``count`` records from the start of ``topic`` (all partitions unless given);
+    with ``distinct``, read until ``count`` different keys are seen (duplicates and all)."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
     )
@@ -98,10 +100,13 @@ async def consume(
         tps = [TopicPartition(topic, p) for p in parts]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
-        while len(out) < count and time.monotonic() < deadline:
+        keys: set[Any] = set()
+        while (len(keys) if distinct else len(out)) < count and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=200, max_records=10_000)
             for msgs in batch.values():
                 out.extend(msgs)
+                if distinct:
+                    keys.update(m.key for m in msgs)
     finally:
         await consumer.stop()
     return out

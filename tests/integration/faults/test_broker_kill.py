@@ -136,7 +136,7 @@ async def test_mirror_survives_a_broker_kill(
         await produce(source, topic, records(2000, topic, 5000))
         seen = await outage(own, [herder], name)
         await produce(source, topic, records(3000, topic, 7000))
-        got = await mirrored(target, remote, 10_000, timeout=120)
+        got = await mirrored(target, remote, 10_000, timeout=120, distinct=True)
         await herder.wait_for_state(name, "RUNNING", timeout=60)
     keys = {m.key for m in got}
     assert keys == {k for k, _ in records(10_000, topic)}, f"missing {10_000 - len(keys)}"

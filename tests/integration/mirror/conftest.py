@@ -55,8 +55,11 @@ async def topics_on(bootstrap: str) -> dict[str, int]:
         await admin.close()
 
 
-async def mirrored(bootstrap: str, topic: str, count: int, timeout: float = 60) -> list[Any]:
-    """Wait for ``topic`` to exist on ``bootstrap``, then read ``count`` records of it."""
+async def mirrored(
+    bootstrap: str, topic: str, count: int, timeout: float = 60, distinct: bool = False
+) -> list[Any]:
+    """Wait for ``topic`` to exist on ``bootstrap``, then read ``count`` records of it
+    (``count`` different keys with ``distinct``)."""
     from tests.helpers.kafka import consume
     from tests.helpers.wait import wait_until
 
@@ -64,4 +67,4 @@ async def mirrored(bootstrap: str, topic: str, count: int, timeout: float = 60) 
         return topic in await topics_on(bootstrap)
 
     await wait_until(exists, timeout=timeout, interval=0.2, message=f"{topic} on target")
-    return await consume(bootstrap, topic, count, timeout=timeout)
+    return await consume(bootstrap, topic, count, timeout=timeout, distinct=distinct)

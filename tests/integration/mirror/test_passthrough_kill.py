@@ -11,7 +11,13 @@ from aiokafka import AIOKafkaProducer
 from tests.helpers.kafka import consume, create_topic
 from tests.helpers.process import WorkerProcess
 from tests.helpers.wait import wait_until
-from tests.system.test_mirror_kill import _ends, _exists, _stored_positions, mirror_worker_args
+from tests.system.test_mirror_kill import (
+    _ends,
+    _ends_after_kill,
+    _exists,
+    _stored_positions,
+    mirror_worker_args,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.system]
 
@@ -67,7 +73,7 @@ async def test_kill_9_mid_passthrough_loses_nothing(
         await wait_until(partway, timeout=60, interval=0.02, message="mirror partway")
     finally:
         first.kill()
-    at_kill = await _ends(b, remote)
+    at_kill = await _ends_after_kill(b, remote)
     stored = await _stored_positions(b, name, f"offsets-{unique}")
     assert sum(at_kill.values()) < N, "the kill came too late to test anything"
 
