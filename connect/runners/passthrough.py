@@ -21,7 +21,7 @@ from aiokafka.protocol.produce import ProduceRequest
 from aiokafka.record.memory_records import MemoryRecords
 
 from connect.api import PassthroughBatch, RawRecordBatch
-from connect.kafka import knows_partition
+from connect.kafka import knows_partition, knows_topics
 
 ACKS_ALL = -1
 
@@ -44,6 +44,7 @@ class PassthroughSender:
             if k == len(rounds):
                 rounds.append({})
             rounds[k][slot] = item
+        await knows_topics(self.producer, {item.topic for item in items})
         chains: dict[int, list[list[PassthroughBatch]]] = {}
         for batches in rounds:
             by_node: dict[int, list[PassthroughBatch]] = {}

@@ -30,7 +30,7 @@ from connect.api import (
 )
 from connect.converters.simple import BytesConverter
 from connect.errors import SKIP, Stage
-from connect.kafka import knows_partition, translate
+from connect.kafka import knows_partition, knows_topics, translate
 from connect.offsets import KafkaOffsetStore, partition_key
 from connect.runners.base import RunnerContext, RunnerIds, TaskRunner, freeze_startup_objects
 from connect.runners.passthrough import PassthroughSender, decoded
@@ -431,6 +431,8 @@ class SourceRunner(TaskRunner):
         self._pending.append(future)
 
     async def _send_batches(self) -> None:
+        assert self.producer is not None
+        await knows_topics(self.producer, {topic for topic, _ in self._batches})
         for slot in list(self._batches):
             await self._send_batch(slot)
 

@@ -28,9 +28,7 @@ from pydantic import Field, model_validator
 
 from connect.api import (
     ConfigError,
-    RawRecordBatch,
     SourceConnector,
-    SourceRecord,
     SourceTask,
     SourceTaskContext,
 )
@@ -39,6 +37,7 @@ from connectors.kafka_mirror.config import TASK_COUNT_KEY, MirrorSourceConfig
 from connectors.kafka_mirror.source import (
     VERSION,
     MirrorSourceTask,
+    Polled,
     target_producer_settings,
 )
 
@@ -311,7 +310,7 @@ class ReplicatorTask(SourceTask):
                 await self.mirror.stop()
                 raise
 
-    async def poll(self) -> list[SourceRecord | RawRecordBatch]:
+    async def poll(self) -> list[Polled]:
         records = await self.mirror.poll()
         if self.checkpoint is not None:
             records += await self.checkpoint.poll()

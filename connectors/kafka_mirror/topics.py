@@ -8,6 +8,8 @@ the target where the broker supports it.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterable, Mapping
 
 import structlog
@@ -32,16 +34,23 @@ CREATE_BATCH = 200
 
 
 async def partition_counts(
-    admin: AIOKafkaAdminClient, topics: Iterable[str] | None = None
+    admin: AIOKafkaAdminClient,
+    topics: Iterable[str] | None = None,
+    *,
+    with_leaders: bool = False,
 ) -> dict[str, int]:
-    """``{topic: partitions}`` for ``topics`` (all topics when ``None``)."""
+    """``{topic: partitions}`` for ``topics`` (all topics when ``None``); with
+    ``with_leaders``, only the partitions that have a leader are counted."""
     names = list(topics) if topics is not None else list(await admin.list_topics())
     if not names:
         return {}
     out: dict[str, int] = {}
     for info in await admin.describe_topics(names):
-        if info.get("error_code", 0) == 0 and info.get("partitions"):
-            out[info["topic"]] = len(info["partitions"])
+        parts = info.get("partitions") or []
+        if with_leaders:
+            parts = [p for p in parts if p.get("error_code", 0) == 0 and p.get("leader", -1) >= 0]
+        if info.get("error_code", 0) == 0 and parts:
+            out[info["topic"]] = len(parts)
     return out
 
 
@@ -94,10 +103,12 @@ async def ensure_remote_topics(
         for name, count in wanted.items()
         if name not in existing
     ]
+    created: list[str] = []
     for start in range(0, len(to_create), CREATE_BATCH):
         batch = to_create[start : start + CREATE_BATCH]
         for name in await create_topics(target, batch):
             log.info("remote topic created", topic=name, partitions=wanted[name])
+            created.append(name)
     grow = {n: c for n, c in wanted.items() if n in existing and existing[n] < c}
     if grow:
         try:
@@ -106,8 +117,36 @@ async def ensure_remote_topics(
         except (KafkaError, OSError) as exc:
             log.warning("cannot add partitions on target", topics=grow, error=repr(exc))
     names = await _names(target)
-    created = await partition_counts(target, [n for n in wanted if n in names])
-    return {n: created.get(n, 0) for n in wanted}
+    have = await partition_counts(target, [n for n in wanted if n in names])
+    if created:
+        # what we created counts once it has leaders (else the first sends bounce)
+        visible = await _visible(target, {n: wanted[n] for n in created})
+        have.update({n: visible.get(n, 0) for n in created})
+    return {n: have.get(n, 0) for n in wanted}
+
+
+async def _visible(
+    target: AIOKafkaAdminClient, wanted: Mapping[str, int], timeout: float = 10.0
+) -> dict[str, int]:
+    """Partition counts of ``wanted`` once their partitions have leaders, or as far as
+    they got within ``timeout``: a broker answers CreateTopics before its metadata
+    (KRaft: the controller's) has reached it, and a topic missed here waits for the
+    next topic refresh."""
+    deadline = time.monotonic() + timeout
+    pending = dict(wanted)
+    out: dict[str, int] = {}
+    delay = 0.05
+    while pending:
+        ready = await partition_counts(target, pending, with_leaders=True)
+        for name, count in ready.items():
+            if count >= pending[name]:
+                out[name] = count
+                del pending[name]
+        if not pending or time.monotonic() >= deadline:
+            break
+        await asyncio.sleep(delay)  # nothing to await: the broker learns in its own time
+        delay = min(delay * 2, 0.5)
+    return out
 
 
 async def create_topics(admin: AIOKafkaAdminClient, topics: list[NewTopic]) -> list[str]:
