@@ -1,8 +1,9 @@
 """Reading objects back: decode the records of an object written by the sink.
 
-``iter_archived`` streams an object's records as ``Archived``, ``iter_archived_chunks``
-the same in lists with their size in memory (the ``s3-source`` and
-``s3 restore --dry-run``); ``read_records``/``count_records`` give the raw documents
+``iter_archived`` streams an object's records as ``Archived``; ``iter_archived_parts`` the
+same in parts that are read and decoded in two steps (the ``s3-source`` reads in a thread
+and decodes on the event loop), ``iter_archived_chunks`` in lists with their size in memory
+(``s3 restore --dry-run``); ``read_records``/``count_records`` give the raw documents
 (``s3 verify`` counts the records of multipart objects; tests compare what was archived).
 """
 
@@ -11,8 +12,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from itertools import islice
 from typing import IO, Any
 
@@ -21,11 +22,15 @@ from connectors.s3.envelope import READERS, Archived, from_json_envelopes
 from connectors.s3.layout import ParsedKey
 
 CHUNK = 1024 * 1024
-# a restore decodes in a thread while the event loop sends: lists of ~1 ms of work, each
-# followed by a moment without the GIL, so the loop gets it within about a millisecond
-# instead of Python's 5 ms switch interval at every socket event
+# JSON envelopes are read this much at a time in a thread (which lets go of the GIL while
+# it waits for the socket) and decoded later, a part at a time, on the event loop: ~170
+# records of 1 KB, a few milliseconds of the loop
 JSON_CHUNK = 256 * 1024
 CHUNK_RECORDS = 1000  # records per list for the formats read one record at a time
+
+Part = tuple[int, Callable[[], list[Archived]]]
+"""A part of an object already read: its size (bytes, an estimate of what its records take
+in memory) and the call that decodes it into records."""
 
 
 def decompress(body: bytes, key: str) -> bytes:
@@ -161,7 +166,11 @@ def _json_lines(data: bytes) -> list[Any]:
         return [json.loads(line) for line in data.split(b"\n") if line.strip()]
 
 
-def _json_envelope_chunks(stream: IO[bytes]) -> Iterator[tuple[list[Archived], int]]:
+def _decode_json_envelopes(data: bytes) -> list[Archived]:
+    return from_json_envelopes(_json_lines(data))
+
+
+def _json_envelope_parts(stream: IO[bytes]) -> Iterator[Part]:
     rest = b""
     while True:
         chunk = stream.read(JSON_CHUNK)
@@ -172,10 +181,29 @@ def _json_envelope_chunks(stream: IO[bytes]) -> Iterator[tuple[list[Archived], i
         rest = data[cut:]
         if cut:
             # the envelope's text (base64 is 4/3 of the bytes) bounds what its records take
-            yield from_json_envelopes(_json_lines(data[:cut])), cut
-            time.sleep(0)
+            yield cut, partial(_decode_json_envelopes, data[:cut])
     if rest.strip():
-        yield from_json_envelopes(_json_lines(rest)), len(rest)
+        yield len(rest), partial(_decode_json_envelopes, rest)
+
+
+def _decoded(records: list[Archived]) -> list[Archived]:
+    return records
+
+
+def iter_archived_parts(
+    stream: IO[bytes], key: str, parsed: ParsedKey, config: S3StoreConfig
+) -> Iterator[Part]:
+    """The records of one object, as ``iter_archived`` gives them, in parts: iterating reads
+    (it blocks on the stream), calling a part decodes it. JSON envelopes (the restore's hot
+    path) are decoded by the call; other formats are decoded as they are read."""
+    if config.format == "json" and config.envelope:
+        if key.endswith(".gz"):
+            stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+        yield from _json_envelope_parts(stream)
+        return
+    records = iter_archived(stream, key, parsed, config)
+    while chunk := list(islice(records, CHUNK_RECORDS)):
+        yield sum(map(record_size, chunk)), partial(_decoded, chunk)
 
 
 def iter_archived_chunks(
@@ -183,11 +211,5 @@ def iter_archived_chunks(
 ) -> Iterator[tuple[list[Archived], int]]:
     """The records of one object, as ``iter_archived`` gives them, in lists, each with an
     estimate of the bytes its records take in memory."""
-    if config.format == "json" and config.envelope:  # the restore's hot path
-        if key.endswith(".gz"):
-            stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
-        yield from _json_envelope_chunks(stream)
-        return
-    records = iter_archived(stream, key, parsed, config)
-    while chunk := list(islice(records, CHUNK_RECORDS)):
-        yield chunk, sum(map(record_size, chunk))
+    for size, decode in iter_archived_parts(stream, key, parsed, config):
+        yield decode(), size

@@ -1,9 +1,14 @@
 """The S3 source task: restores its share of the archived partitions into Kafka.
 
 Each ``poll`` takes one batch (``s3.source.batch.records``, about
-``s3.source.buffer.bytes``) from one partition, round robin, in a worker thread, and
-returns it as a ``RawRecordBatch`` whose source offset is the partition's position after
-it. An S3 error that may pass (network, 5xx, throttling) pauses the restore: the
+``s3.source.buffer.bytes``) from one partition, round robin, and returns it as a
+``RawRecordBatch`` whose source offset is the partition's position after it. What blocks
+(listing, GETs, reading the objects' bytes) runs in a worker thread, started for the next
+batch while the runner sends this one; decoding runs on the event loop, in slices with
+the loop let go between them, as a plain boto3 + aiokafka pipeline does: a thread
+decoding beside the loop made the two take turns on the GIL at every socket event.
+
+An S3 error that may pass (network, 5xx, throttling) pauses the restore: the
 partition is rebuilt from its last handed-out position after a backoff, so nothing is
 lost or repeated; other S3 errors fail the task (the worker restarts it from the
 stored offsets).
@@ -72,12 +77,12 @@ def _shaper(kind: str, parquet: bool) -> Any:
 
 
 def _has_work(part: PartitionRestore) -> bool:
-    """Whether ``part`` has records left; when listing fails (S3 down), the read that
-    follows meets the same error and pauses the restore."""
-    try:
-        return not part.done
-    except Exception:
-        return True
+    """Whether ``part`` may have records left (known without a listing call); when listing
+    fails (S3 down), the read that follows meets the same error and pauses the restore."""
+    return not part.finished
+
+
+SLICE_RECORDS = 1000  # records decoded on the loop before it serves other tasks
 
 
 _BYTES_OR_NONE = frozenset({bytes, type(None)})
@@ -201,11 +206,13 @@ class S3SourceTask(SourceTask):
         part, future = self._prefetch
         self._prefetch = None
         try:
-            records, position = await future
+            await future
+            records = await self._take(part)
+            position = part.position()
         except Exception as exc:
             await self._failed(part, exc)
             return []
-        # the next batch is read (in a thread) while the runner sends this one
+        # what the next batch needs read is read (in a thread) while the runner sends this one
         self._prefetch = self._next_take()
         self._backoff = 0.0
         self._report_progress()
@@ -215,9 +222,33 @@ class S3SourceTask(SourceTask):
         self.positions[tp] = position
         return self._batch(part, records, position)
 
+    async def _take(self, part: PartitionRestore) -> list[Archived]:
+        """A batch of what ``part`` has read, decoded here in slices. Where a read is due,
+        a batch of ``SLICE_RECORDS`` or more goes as it is (the next read runs while the
+        runner sends it); a smaller one waits for the read (objects of a few records)."""
+        cfg = self.config
+        assert cfg is not None
+        records: list[Archived] = []
+        size = 0
+        while len(records) < cfg.batch_records and size < cfg.buffer_bytes:
+            want = min(SLICE_RECORDS, cfg.batch_records - len(records))
+            taken = part.take(want, cfg.buffer_bytes - size, io=False)
+            records += taken
+            size += part.taken_bytes
+            if part.blocked:
+                if len(records) >= SLICE_RECORDS:
+                    break
+                await asyncio.to_thread(part.prepare, cfg.buffer_bytes - size)
+            elif len(taken) < want:
+                break  # every listed object is read
+            else:
+                await asyncio.sleep(0)
+        return records
+
     def _next_take(self) -> tuple[PartitionRestore, asyncio.Future[Any]] | None:
-        """Start reading the next batch of the next partition with records left (round
-        robin); only one read runs at a time, so partitions are never touched concurrently."""
+        """Start reading what the next batch of the next partition with records left needs
+        (round robin); only one read or take runs at a time, so a partition is never
+        touched concurrently."""
         cfg = self.config
         assert cfg is not None
         active = [p for p in self.partitions if _has_work(p)]
@@ -225,11 +256,7 @@ class S3SourceTask(SourceTask):
             return None
         part = active[self._turn % len(active)]
         self._turn += 1
-
-        def take() -> tuple[list[Archived], dict[str, Any]]:
-            return part.take(cfg.batch_records, cfg.buffer_bytes), part.position()
-
-        return part, asyncio.ensure_future(asyncio.to_thread(take))
+        return part, asyncio.ensure_future(asyncio.to_thread(part.prepare, cfg.buffer_bytes))
 
     def _batch(
         self, part: PartitionRestore, records: list[Archived], position: Mapping[str, Any]

@@ -5,6 +5,7 @@ envelope both ways, and ``s3 restore --dry-run``."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,124 @@ async def test_gap_and_overlap_between_objects(bucket: Bucket, start_task: Start
     assert all(r.headers == HEADERS for r in records)
     assert restore.progress.gaps == [(10, 19)]
     assert restore.progress.overlaps == [(stray, 20, 29)]
+
+
+class _NoReads:
+    """Wraps what blocks (fetch, listing, object bodies) and fails a read made while
+    ``taking``: ``take(io=False)`` (the s3-source runs it on the event loop) must not read."""
+
+    def __init__(self, bucket: Bucket) -> None:
+        self.bucket = bucket
+        self.taking = False
+        self.reads = 0
+
+    def check(self) -> None:
+        assert not self.taking, "take(io=False) read from S3"
+        self.reads += 1
+
+    def fetch(self, obj: listing.ArchiveObject) -> Any:
+        self.check()
+        body = self.bucket.client.get_object(Bucket=self.bucket.name, Key=obj.key)["Body"]
+        watch = self
+
+        class Body:
+            def read(self, size: int = -1) -> bytes:
+                watch.check()
+                return body.read(size)  # type: ignore[no-any-return]
+
+        return Body()
+
+    def listed(self, objects: list[listing.ArchiveObject]) -> Iterator[listing.ArchiveObject]:
+        for obj in objects:
+            self.check()
+            yield obj
+
+
+def _prepared(
+    bucket: Bucket, config: S3SourceConfig, position: Any = None
+) -> tuple[PartitionRestore, _NoReads]:
+    watch = _NoReads(bucket)
+    objects = listing.all_objects(bucket.client, config, ["t"]).get(("t", 0), [])
+    return PartitionRestore("t", 0, config, watch.fetch, watch.listed(objects), position), watch
+
+
+def _drain_prepared(
+    restore: PartitionRestore, watch: _NoReads, batch: int, max_bytes: int = 1 << 30
+) -> list[Any]:
+    """As the s3-source does: reads in ``prepare``, decoding in ``take(io=False)``."""
+    out: list[Any] = []
+    for _ in range(10_000):
+        restore.prepare(max_bytes)
+        watch.taking = True
+        try:
+            records = restore.take(batch, max_bytes, io=False)
+        finally:
+            watch.taking = False
+        out += records
+        if not records and not restore.blocked:
+            assert restore.finished
+            return out
+    raise AssertionError("the restore made no progress")
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Objects read a few records at a time: parts end inside objects, read-ahead runs dry."""
+    from connectors.s3 import reader
+
+    monkeypatch.setattr(reader, "JSON_CHUNK", 300)
+
+
+@pytest.mark.usefixtures("small_parts")
+@pytest.mark.parametrize("max_bytes", [1 << 30, 2000])
+async def test_prepared_takes_read_nothing_and_merge_as_take_does(
+    bucket: Bucket, start_task: StartTask, max_bytes: int
+) -> None:
+    hour = 3_600_000
+    base = 1_700_000_000_000 - 1_700_000_000_000 % hour
+    times = [base + (hour if i % 3 == 1 else 0) + i for i in range(30)]
+    task = await start_task(
+        **{"store.envelope": True, "flush.size": 10, "partitioner.class": "hourly"}
+    )
+    await settled_put(task, [rec(i, {"i": i}, ts=times[i], headers=HEADERS) for i in range(30)])
+    config = _source(bucket, **{"partitioner.class": "hourly"})
+    restore, watch = _prepared(bucket, config)
+    records = _drain_prepared(restore, watch, batch=4, max_bytes=max_bytes)
+    assert [r.offset for r in records] == list(range(30)) and watch.reads > 6
+    assert all(r.headers == HEADERS for r in records)
+    assert restore.progress.gaps == [] and restore.progress.overlaps == []
+
+
+@pytest.mark.usefixtures("small_parts")
+async def test_prepared_takes_report_gaps_overlaps_and_resume(
+    bucket: Bucket, start_task: StartTask
+) -> None:
+    task = await start_task(**{"store.envelope": True, "flush.size": 10})
+    await settled_put(task, [rec(i, {"i": i}) for i in range(40)])
+    keys = bucket.object_keys()
+    bucket.client.delete_object(Bucket=bucket.name, Key=keys[1])  # offsets 10..19
+    stray = keys[2].replace("+0000000020.", "+0000000025.")  # 20..29 again, as from 25
+    bucket.client.copy_object(
+        Bucket=bucket.name, Key=stray, CopySource={"Bucket": bucket.name, "Key": keys[2]}
+    )
+    config = _source(bucket)
+    restore, watch = _prepared(bucket, config)
+    assert [r.offset for r in _drain_prepared(restore, watch, batch=7)] == [
+        *range(10),
+        *range(20, 40),
+    ]
+    assert restore.progress.gaps == [(10, 19)]
+    assert restore.progress.overlaps == [(stray, 20, 29)]
+    first, watch = _prepared(bucket, config)
+    for cut in (3, 10, 1, 6):  # positions inside objects and at their ends
+        first.prepare(1 << 30)
+        taken = [r.offset for r in first.take(cut, 1 << 30, io=False)]
+        if not taken:
+            continue
+        position = json.loads(json.dumps(first.position()))
+        resumed, rwatch = _prepared(bucket, config, position)
+        rest = [r.offset for r in _drain_prepared(resumed, rwatch, batch=5)]
+        assert rest == [o for o in [*range(10), *range(20, 40)] if o > taken[-1]]
 
 
 def _task_file(tmp_path: Path, config: dict[str, Any]) -> Path:
