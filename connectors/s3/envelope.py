@@ -124,23 +124,10 @@ def from_json_envelope(doc: Mapping[str, Any]) -> Archived:
 _new = tuple.__new__
 
 
-def _header(entry: Mapping[str, Any]) -> Header:
-    """``header_from_entry`` with the two shapes the sink writes first."""
-    if len(entry) == 2:
-        name = entry["key"]
-        if type(name) is str:
-            value = entry.get("value")
-            if type(value) is str:
-                return name, value.encode("utf-8")
-            encoded = entry.get("value_base64")
-            if type(encoded) is str:
-                return name, a2b_base64(encoded)
-    return header_from_entry(entry)
-
-
 def from_json_envelopes(docs: Iterable[Mapping[str, Any]]) -> list[Archived]:
     """``from_json_envelope`` for many documents: the same records, built in one loop
-    with the usual shapes (text or base64 key and value, text header values) inlined."""
+    with the usual shapes (text or base64 key and value, header entries of a name and a
+    text or base64 value, values already of their type) inlined."""
     out: list[Archived] = []
     append, a2b = out.append, a2b_base64
     for doc in docs:
@@ -153,15 +140,29 @@ def from_json_envelopes(docs: Iterable[Mapping[str, Any]]) -> list[Archived]:
         entries = get("headers")
         headers: tuple[Header, ...] = ()
         if entries:
-            headers = tuple([_header(h) for h in entries])
+            found: list[Header] = []
+            for entry in entries:
+                name = entry["key"]
+                if len(entry) == 2 and type(name) is str:
+                    text = entry.get("value")
+                    if type(text) is str:
+                        found.append((name, text.encode("utf-8")))
+                        continue
+                    encoded = entry.get("value_base64")
+                    if type(encoded) is str:
+                        found.append((name, a2b(encoded)))
+                        continue
+                found.append(header_from_entry(entry))
+            headers = tuple(found)
+        topic, partition, offset = doc["topic"], doc["partition"], doc["offset"]
         append(
             _new(
                 Archived,
                 (
-                    str(doc["topic"]),
-                    int(doc["partition"]),
-                    int(doc["offset"]),
-                    None if timestamp is None else int(timestamp),
+                    topic if type(topic) is str else str(topic),
+                    partition if type(partition) is int else int(partition),
+                    offset if type(offset) is int else int(offset),
+                    timestamp if timestamp is None or type(timestamp) is int else int(timestamp),
                     key,
                     value,
                     headers,

@@ -22,9 +22,10 @@ from connectors.s3.envelope import READERS, Archived, from_json_envelopes
 from connectors.s3.layout import ParsedKey
 
 CHUNK = 1024 * 1024
-# JSON envelopes are read this much at a time in a thread (which lets go of the GIL while
-# it waits for the socket) and decoded later, a part at a time, on the event loop: ~170
-# records of 1 KB, a few milliseconds of the loop
+# JSON envelopes are read JSON_READ at a time in a thread (fewer, larger reads: the thread
+# takes the GIL less often from the loop) and decoded later, a part of about JSON_CHUNK
+# at a time, on the event loop: ~170 records of 1 KB, a few milliseconds of the loop
+JSON_READ = 1024 * 1024
 JSON_CHUNK = 256 * 1024
 CHUNK_RECORDS = 1000  # records per list for the formats read one record at a time
 
@@ -173,15 +174,23 @@ def _decode_json_envelopes(data: bytes) -> list[Archived]:
 def _json_envelope_parts(stream: IO[bytes]) -> Iterator[Part]:
     rest = b""
     while True:
-        chunk = stream.read(JSON_CHUNK)
+        chunk = stream.read(JSON_READ)
         if not chunk:
             break
         data = rest + chunk if rest else chunk
-        cut = data.rfind(b"\n") + 1
-        rest = data[cut:]
-        if cut:
+        start, end = 0, data.rfind(b"\n") + 1
+        rest = data[end:]
+        while start < end:  # parts of about JSON_CHUNK, each ending a line
+            cut = (
+                data.rfind(b"\n", start, start + JSON_CHUNK) + 1
+                if end - start > JSON_CHUNK
+                else end
+            )
+            if cut <= start:  # a line longer than JSON_CHUNK
+                cut = data.find(b"\n", start) + 1
             # the envelope's text (base64 is 4/3 of the bytes) bounds what its records take
-            yield cut, partial(_decode_json_envelopes, data[:cut])
+            yield cut - start, partial(_decode_json_envelopes, data[start:cut])
+            start = cut
     if rest.strip():
         yield len(rest), partial(_decode_json_envelopes, rest)
 
