@@ -148,7 +148,8 @@ class KafkaNode:
         config.write_text("".join(f"{k}={v}\n" for k, v in self.properties().items()))
         if (self.folder / "data" / "meta.properties").exists():
             return
-        args = ["kafka.tools.StorageTool", "format", "-t", self.cluster.cluster_id]
+        # "=": a random id may start with "-", which argparse would take for an option
+        args = ["kafka.tools.StorageTool", "format", f"--cluster-id={self.cluster.cluster_id}"]
         args += ["-c", str(config)]
         if self.cluster.user is not None:
             u = self.cluster.user
