@@ -132,14 +132,17 @@ async function topicPage(cid, topic) {
     "aria-label": "New replicas per partition" },
   t.partitions.map((p) => `${p.partition}: ${p.replicas.join(",")}`).join("\n"));
   const progress = h("p", { id: "reassign-progress", "aria-live": "polite" });
-  const watch = async () => {
+  const watch = async (asked) => {
     for (;;) {
       const ongoing = await api("GET", `${base}/reassignments`);
-      if (!ongoing.length) { progress.textContent = "Reassignment finished."; progress.className = "ok-msg"; break; }
+      if (!ongoing.length) break;
       progress.textContent = `Reassigning ${ongoing.length} partition(s): ${ongoing.map((o) => `${o.partition} → ${o.replicas.join(",")} (adding ${o.adding.join(",") || "-"}, removing ${o.removing.join(",") || "-"})`).join("; ")}`;
       progress.className = "";
       await new Promise((r) => setTimeout(r, 1000));
     }
+    // the controller is done before every broker's metadata says so: show the new replicas
+    const placed = (now) => now.partitions.every((p) => !(p.partition in asked) || p.replicas.join(",") === asked[p.partition].join(","));
+    for (let i = 0; i < 30 && !placed(await api("GET", base)); i++) await new Promise((r) => setTimeout(r, 500));
     await topicPage(cid, topic);
     document.getElementById("reassign-progress").textContent = "Reassignment finished.";
     document.getElementById("reassign-progress").className = "ok-msg";
@@ -178,7 +181,7 @@ async function topicPage(cid, topic) {
         }
         await api("POST", `${base}/reassign`, { partitions });
         progress.textContent = "Reassignment started…";
-        watch().catch((err) => { progress.textContent = err.message; progress.className = "error"; });
+        watch(partitions).catch((err) => { progress.textContent = err.message; progress.className = "error"; });
       }, { id: "reassign-submit" })), progress,
       h("div", { class: "toolbar" }, action("Delete topic", async () => {
         await api("DELETE", base);
