@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from connect.offsets.kafka import read_to_end
 from tests.fixtures.kafka import A_IS_APACHE
 
 #: A consumer session timeout the broker accepts: Apache Kafka refuses less than its stock
@@ -45,8 +46,24 @@ async def create_topic(
         )
     except TopicAlreadyExistsError:
         pass
+    else:
+        await _has_leaders(admin, name, partitions)
     finally:
         await admin.close()
+
+
+async def _has_leaders(admin: AIOKafkaAdminClient, name: str, partitions: int) -> None:
+    """Wait until the broker's metadata has ``name`` with a leader for every partition:
+    Apache Kafka answers CreateTopics before the topic reaches its metadata, and a page
+    or a client looking then does not see it."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for info in await admin.describe_topics([name]):
+            led = [p for p in info.get("partitions") or [] if p.get("leader", -1) >= 0]
+            if info.get("error_code", 0) == 0 and len(led) >= partitions:
+                return
+        await asyncio.sleep(0.05)  # the broker learns in its own time: nothing to await
+    raise AssertionError(f"topic {name} has no leaders after 30 s")
 
 
 Rec = tuple[bytes | None, bytes | None] | dict[str, Any]
@@ -110,6 +127,22 @@ async def consume(
     finally:
         await consumer.stop()
     return out
+
+
+async def consume_all(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Any]:
+    """Every record of ``topic`` (every partition, in order) up to its end as of this call;
+    none when it does not exist. Unlike reading for a while, a large topic on a busy
+    cluster is read whole."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        parts = (await consumer._client.fetch_all_metadata()).partitions_for_topic(topic)
+        tps = [TopicPartition(topic, p) for p in sorted(parts or [])]
+        return await asyncio.wait_for(read_to_end(consumer, tps), timeout) if tps else []
+    finally:
+        await consumer.stop()
 
 
 async def committed(

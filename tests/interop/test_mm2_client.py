@@ -18,7 +18,7 @@ from connect.herder.standalone import StandaloneHerder
 from connectors.kafka_mirror.heartbeat import Heartbeat
 from connectors.kafka_mirror.syncs import Checkpoint, OffsetSync
 from tests.fixtures.kafka import skip_on_tansu
-from tests.helpers.kafka import consume, create_topic, produce
+from tests.helpers.kafka import consume_all, create_topic, produce
 from tests.helpers.wait import wait_until
 from tests.integration.mirror.conftest import flow, mirrored, worker_config
 from tests.integration.mirror.test_mirror_offsets import commit_on
@@ -39,7 +39,7 @@ def aliases(unique: str) -> tuple[str, str]:
 
 async def latest_checkpoints(bootstrap: str, topic: str) -> dict[tuple[str, str, int], Checkpoint]:
     out: dict[tuple[str, str, int], Checkpoint] = {}
-    for m in await consume(bootstrap, topic, 10**9, timeout=1.5):
+    for m in await consume_all(bootstrap, topic):
         cp = Checkpoint.decode(m.key, m.value)
         assert cp is not None, f"a record of {topic} is not a checkpoint"
         out[(cp.group, cp.topic, cp.partition)] = cp
@@ -143,14 +143,11 @@ async def test_kafka_decodes_every_record_our_connectors_write(
     a, b, src, dst, checkpoints_topic = f.source, f.target, f.src, f.dst, f.checkpoints_topic
     beats = [
         (m.key, m.value)
-        for m in await consume(a, "heartbeats", 10**9, timeout=1.5)
+        for m in await consume_all(a, "heartbeats")
         if (h := Heartbeat.decode(m.key, m.value)) is not None and h.source == src
     ]
-    syncs = [
-        (m.key, m.value)
-        for m in await consume(a, f"mm2-offset-syncs.{dst}.internal", 10**9, timeout=1.5)
-    ]
-    cps = [(m.key, m.value) for m in await consume(b, checkpoints_topic, 10**9, timeout=1.5)]
+    syncs = [(m.key, m.value) for m in await consume_all(a, f"mm2-offset-syncs.{dst}.internal")]
+    cps = [(m.key, m.value) for m in await consume_all(b, checkpoints_topic)]
     assert beats and syncs and cps
     stdin = (
         decode_lines("heartbeat", beats)

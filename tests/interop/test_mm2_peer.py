@@ -16,7 +16,7 @@ from aiokafka import TopicPartition
 from connect.herder.standalone import StandaloneHerder
 from connectors.kafka_mirror.syncs import Checkpoint, OffsetSync
 from tests.fixtures.kafka import skip_on_tansu
-from tests.helpers.kafka import consume, create_topic, produce
+from tests.helpers.kafka import consume_all, create_topic, produce
 from tests.helpers.wait import wait_until
 from tests.integration.mirror.conftest import flow, mirrored, worker_config
 from tests.integration.mirror.test_mirror_offsets import commit_on
@@ -47,7 +47,7 @@ async def prepare(a: str, unique: str) -> tuple[str, str]:
 
 async def syncs_in(bootstrap: str, topic: str) -> list[OffsetSync]:
     """Every record of an offset-syncs topic, parsed strictly (a foreign one fails)."""
-    return [OffsetSync.parse(m.key, m.value) for m in await consume(bootstrap, topic, 10**9, 1.5)]
+    return [OffsetSync.parse(m.key, m.value) for m in await consume_all(bootstrap, topic)]
 
 
 async def test_our_checkpoints_translate_syncs_written_by_mm2(

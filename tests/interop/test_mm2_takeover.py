@@ -18,7 +18,7 @@ from aiokafka import TopicPartition
 from connect.herder.standalone import StandaloneHerder
 from connectors.kafka_mirror.syncs import Checkpoint
 from tests.fixtures.kafka import skip_on_tansu
-from tests.helpers.kafka import consume, create_topic, produce
+from tests.helpers.kafka import consume_all, create_topic, produce
 from tests.helpers.wait import wait_until
 from tests.integration.mirror.conftest import flow, mirrored, worker_config
 from tests.integration.mirror.test_mirror_offsets import commit_on
@@ -48,7 +48,7 @@ async def produce_batch(a: str, topic: str, batch: int) -> None:
 async def mm2_committed(b: str, offsets_topic: str, src: str) -> dict[int, int]:
     """MM2's committed positions (offset of the last record copied) per partition."""
     out: dict[int, int] = {}
-    for m in await consume(b, offsets_topic, 10**9, timeout=1.5):
+    for m in await consume_all(b, offsets_topic):
         name, part = json.loads(m.key)
         if name == "MirrorSourceConnector" and part.get("cluster") == src and m.value:
             out[int(part["partition"])] = int(json.loads(m.value)["offset"])
@@ -58,7 +58,7 @@ async def mm2_committed(b: str, offsets_topic: str, src: str) -> dict[int, int]:
 async def checkpoint_history(b: str, topic: str, group: str) -> dict[int, list[int]]:
     """Every checkpoint of ``group`` in the order written, per partition (downstream)."""
     out: dict[int, list[int]] = {}
-    for m in await consume(b, topic, 10**9, timeout=1.5):
+    for m in await consume_all(b, topic):
         cp = Checkpoint.decode(m.key, m.value)
         if cp is not None and cp.group == group:
             out.setdefault(cp.partition, []).append(cp.downstream)
@@ -99,19 +99,24 @@ async def test_smart_connect_takes_over_a_killed_mirror_maker(
     with mirror_maker(mm2_jars, tmp_path, props) as proc:
         await mirrored(b, remote, PARTS * BATCH, timeout=120)
 
+        seen: dict[str, object] = {}
+
         async def first_batch_committed_and_checkpointed() -> bool:
             assert proc.poll() is None, tail(tmp_path / "mm2.log")
-            done = await mm2_committed(b, offsets_topic, src)
-            cps = await checkpoint_history(b, cps_topic, group)
+            seen["committed"] = done = await mm2_committed(b, offsets_topic, src)
+            seen["checkpoints"] = cps = await checkpoint_history(b, cps_topic, group)
             return all(done.get(p) == BATCH - 1 for p in range(PARTS)) and len(cps) == PARTS
 
-        await wait_until(first_batch_committed_and_checkpointed, timeout=90, interval=0.5)
+        try:
+            await wait_until(first_batch_committed_and_checkpointed, timeout=90, interval=0.5)
+        except TimeoutError as exc:
+            raise AssertionError(f"{seen}\n{tail(tmp_path / 'mm2.log')}") from exc
         await produce_batch(a, topic, 1)
         # kill -9 while MM2 copies the second batch: what it copied since its last offset
         # flush is its uncommitted window
         await mirrored(b, remote, PARTS * BATCH + 1, timeout=60)
         kill(proc)
-    copied_by_mm2 = len(await consume(b, remote, 10**9, timeout=2))
+    copied_by_mm2 = len(await consume_all(b, remote))
     committed = await mm2_committed(b, offsets_topic, src)
     window = copied_by_mm2 - sum(off + 1 for off in committed.values())
     mm2_checkpoints = await checkpoint_history(b, cps_topic, group)
@@ -136,7 +141,7 @@ async def test_smart_connect_takes_over_a_killed_mirror_maker(
     async with StandaloneHerder.running(worker_config(b), tasks):
 
         async def every_record() -> list[bytes] | None:
-            values = [m.value for m in await consume(b, remote, 10**9, timeout=1.5)]
+            values = [m.value for m in await consume_all(b, remote)]
             return values if len(set(values)) == total else None
 
         values = await wait_until(every_record, timeout=90, interval=1, message="every record")

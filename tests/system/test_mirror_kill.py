@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from tests.helpers.kafka import consume, create_topic, produce
+from tests.helpers.kafka import consume, consume_all, create_topic, produce
 from tests.helpers.process import WorkerProcess, write_task, write_worker_config
 from tests.helpers.wait import wait_until
 
@@ -60,11 +60,10 @@ async def _ends_after_kill(bootstrap: str, topic: str) -> dict[int, int]:
 
 
 async def _stored_positions(bootstrap: str, connector: str, topic: str) -> dict[int, int]:
-    """The source positions the worker stored in the target's offsets topic: the test's
-    own, small enough to read whole in the time given (a lagging read would expect
-    records that the restart rightly does not copy again)."""
+    """The source positions the worker stored in the test's own offsets topic, read
+    whole (a lagging read would expect records the restart rightly does not copy again)."""
     out: dict[int, int] = {}
-    for m in await consume(bootstrap, topic, 10**9, timeout=3):
+    for m in await consume_all(bootstrap, topic):
         name, partition = json.loads(m.key)
         if name == connector and m.value is not None:
             out[int(partition["partition"])] = int(json.loads(m.value)["offset"])

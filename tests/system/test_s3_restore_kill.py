@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from connect.herder.standalone import StandaloneHerder
 from tests.fixtures.kafka import skip_on_tansu
 from tests.fixtures.s3 import S3Server
-from tests.helpers.kafka import consume, create_topic, end_offsets, produce
+from tests.helpers.kafka import consume, consume_all, create_topic, end_offsets, produce
 from tests.helpers.process import WorkerProcess, write_task, write_worker_config
 from tests.helpers.wait import wait_until
 from tests.integration.s3.conftest import committed_all, worker_config
@@ -69,12 +69,10 @@ async def _archive(bootstrap: str, bucket: Bucket, unique: str) -> str:
     return topic
 
 
-async def _stored(
-    bootstrap: str, offsets_topic: str, connector: str, wait: float = 0.5
-) -> dict[int, int]:
+async def _stored(bootstrap: str, offsets_topic: str, connector: str) -> dict[int, int]:
     """The next archived offset the worker stored per partition (last value wins)."""
     out: dict[int, int] = {}
-    for m in await consume(bootstrap, offsets_topic, 10**9, timeout=wait):
+    for m in await consume_all(bootstrap, offsets_topic):
         name, partition = json.loads(m.key)
         if name == connector and m.value is not None:
             out[int(partition["partition"])] = int(json.loads(m.value)["offset"])
@@ -148,7 +146,7 @@ def _run(
         asyncio.run(wait_until(partway, timeout=90, interval=0.05, message="restore partway"))
         first.kill()
     at_kill = asyncio.run(end_offsets(bootstrap, target, PARTITIONS))
-    stored = asyncio.run(_stored(bootstrap, offsets_topic, name, wait=5))
+    stored = asyncio.run(_stored(bootstrap, offsets_topic, name))
     assert sum(stored.values()) < TOTAL, "the kill came too late to test anything"
 
     with WorkerProcess(args) as second:

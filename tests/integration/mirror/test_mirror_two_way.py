@@ -11,7 +11,7 @@ import pytest
 from connect.config import load_task_file
 from connect.herder.standalone import StandaloneHerder
 from connectors.kafka_mirror.heartbeat import Heartbeat
-from tests.helpers.kafka import consume, create_topic, produce
+from tests.helpers.kafka import consume, consume_all, create_topic, produce
 from tests.helpers.wait import wait_until
 from tests.integration.mirror.conftest import flow, mirrored, topics_on, worker_config
 
@@ -24,7 +24,7 @@ N = 200
 async def _end_counts(bootstrap: str, topics: list[str]) -> dict[str, int]:
     counts = {}
     for topic in topics:
-        counts[topic] = len(await consume(bootstrap, topic, 10**9, timeout=1.5))
+        counts[topic] = len(await consume_all(bootstrap, topic))
     return counts
 
 

@@ -11,7 +11,7 @@ from connect.herder.standalone import StandaloneHerder
 from connectors.kafka_mirror.policy import offset_syncs_topic
 from connectors.kafka_mirror.syncs import OffsetSync
 from tests.fixtures.kafka import skip_on_tansu
-from tests.helpers.kafka import consume, create_topic, produce
+from tests.helpers.kafka import consume, consume_all, create_topic, produce
 from tests.helpers.wait import wait_until
 from tests.integration.mirror.conftest import flow, mirrored, worker_config
 
@@ -21,7 +21,7 @@ PARTITIONS = 3
 
 
 async def _syncs(bootstrap: str, topic: str) -> list[OffsetSync]:
-    got = await consume(bootstrap, offset_syncs_topic("b"), 10**9, timeout=3)
+    got = await consume_all(bootstrap, offset_syncs_topic("b"))
     syncs = [OffsetSync.decode(m.key, m.value) for m in got]
     return [s for s in syncs if s is not None and s.topic == topic]
 
@@ -104,7 +104,7 @@ async def test_aborted_transactions_are_not_copied(
         await mirrored(b, f"a.{topic}", len(committed))
         assert "copy path: batch pass-through" in json.dumps(h.status(name))
     # everything on the target, not just the first len(committed) records
-    keys = [m.key for m in await consume(b, f"a.{topic}", 10**9, timeout=3)]
+    keys = [m.key for m in await consume_all(b, f"a.{topic}")]
     assert sorted(keys) == sorted(committed)
 
 
