@@ -1,9 +1,9 @@
 """Reading objects back: decode the records of an object written by the sink.
 
 ``iter_archived`` streams an object's records as ``Archived``; ``iter_archived_parts`` the
-same in parts that are read and decoded in two steps (the ``s3-source`` reads in a thread
-and decodes on the event loop), ``iter_archived_chunks`` in lists with their size in memory
-(``s3 restore --dry-run``); ``read_records``/``count_records`` give the raw documents
+same in parts that are read and decoded in two steps, each with its size in memory (the
+``s3-source`` reads in a thread and decodes on the event loop; ``s3 restore --dry-run``
+does both in turn); ``read_records``/``count_records`` give the raw documents
 (``s3 verify`` counts the records of multipart objects; tests compare what was archived).
 """
 
@@ -213,12 +213,3 @@ def iter_archived_parts(
     records = iter_archived(stream, key, parsed, config)
     while chunk := list(islice(records, CHUNK_RECORDS)):
         yield sum(map(record_size, chunk)), partial(_decoded, chunk)
-
-
-def iter_archived_chunks(
-    stream: IO[bytes], key: str, parsed: ParsedKey, config: S3StoreConfig
-) -> Iterator[tuple[list[Archived], int]]:
-    """The records of one object, as ``iter_archived`` gives them, in lists, each with an
-    estimate of the bytes its records take in memory."""
-    for size, decode in iter_archived_parts(stream, key, parsed, config):
-        yield decode(), size
