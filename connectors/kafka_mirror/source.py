@@ -334,6 +334,7 @@ class MirrorSourceTask(SourceTask):
         added = [tp for tp in partitions if tp not in self._partitions]
         self._partitions = partitions
         self._consumer.assign(list(partitions))
+        resets: dict[str, list[KafkaTP]] = {"earliest": [], "latest": []}
         for tp in partitions:
             if tp in self._positions:
                 self._consumer.seek(tp, self._positions[tp])
@@ -353,10 +354,15 @@ class MirrorSourceTask(SourceTask):
                     partition=tp.partition,
                     offset=taken,
                 )
-            elif self.cfg.auto_offset_reset == "earliest":
-                await self._consumer.seek_to_beginning(tp)
             else:
-                await self._consumer.seek_to_end(tp)
+                resets["earliest" if self.cfg.auto_offset_reset == "earliest" else "latest"].append(
+                    tp
+                )
+        # one offset lookup for all (each seek waits for its own: 500 new topics took 4 s)
+        if resets["earliest"]:
+            await self._consumer.seek_to_beginning(*resets["earliest"])
+        if resets["latest"]:
+            await self._consumer.seek_to_end(*resets["latest"])
         for tp in list(self._positions):
             if tp not in partitions:
                 del self._positions[tp]
