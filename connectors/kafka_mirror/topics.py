@@ -117,15 +117,15 @@ async def ensure_remote_topics(
         except (KafkaError, OSError) as exc:
             log.warning("cannot add partitions on target", topics=grow, error=repr(exc))
     names = await _names(target)
-    have = await partition_counts(target, [n for n in wanted if n in names])
+    new = set(created)
+    have = await partition_counts(target, [n for n in wanted if n in names and n not in new])
     if created:
         # what we created counts once it has leaders (else the first sends bounce)
-        visible = await _visible(target, {n: wanted[n] for n in created})
-        have.update({n: visible.get(n, 0) for n in created})
+        have.update(await await_leaders(target, {n: wanted[n] for n in created}))
     return {n: have.get(n, 0) for n in wanted}
 
 
-async def _visible(
+async def await_leaders(
     target: AIOKafkaAdminClient, wanted: Mapping[str, int], timeout: float = 10.0
 ) -> dict[str, int]:
     """Partition counts of ``wanted`` once their partitions have leaders, or as far as

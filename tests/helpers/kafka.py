@@ -12,6 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from connect.offsets.kafka import read_to_end
+from connectors.kafka_mirror.topics import await_leaders
 from tests.fixtures.kafka import A_IS_APACHE
 
 #: A consumer session timeout the broker accepts: Apache Kafka refuses less than its stock
@@ -56,14 +57,8 @@ async def _has_leaders(admin: AIOKafkaAdminClient, name: str, partitions: int) -
     """Wait until the broker's metadata has ``name`` with a leader for every partition:
     Apache Kafka answers CreateTopics before the topic reaches its metadata, and a page
     or a client looking then does not see it."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for info in await admin.describe_topics([name]):
-            led = [p for p in info.get("partitions") or [] if p.get("leader", -1) >= 0]
-            if info.get("error_code", 0) == 0 and len(led) >= partitions:
-                return
-        await asyncio.sleep(0.05)  # the broker learns in its own time: nothing to await
-    raise AssertionError(f"topic {name} has no leaders after 30 s")
+    got = await await_leaders(admin, {name: partitions}, timeout=30)
+    assert got.get(name) == partitions, f"topic {name} has no leaders after 30 s"
 
 
 Rec = tuple[bytes | None, bytes | None] | dict[str, Any]
@@ -161,8 +156,6 @@ async def committed(
 
 async def end_offsets(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
     """The true end offset of each partition (read to the end: Tansu's ListOffsets is low)."""
-    from connect.offsets.kafka import read_to_end
-
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
