@@ -5,13 +5,17 @@ go in rounds: round k holds the k-th batch of every partition, one request per l
 A leader gets one request at a time (the next round goes once the last is answered, the
 same order guarantee as a producer with one request in flight): brokers may answer
 pipelined requests of one connection out of order (Tansu does), and a failed request
-must not be overtaken by the next. A failed request fails the task: the stored offsets
-never pass it, so a restart copies it again (at least once).
+must not be overtaken by the next. A partition refused with a retriable error (a leader
+not ready yet, a leader that moved) appended nothing: its batch alone is sent again, to
+the leader then known, until the request timeout has passed; the partitions answered
+in the same request are not sent twice. Any other failure fails the task: the stored
+offsets never pass it, so a restart copies it again (at least once).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
@@ -82,25 +86,45 @@ class PassthroughSender:
         return int(leader)
 
     async def _produce(self, node: int, items: list[PassthroughBatch]) -> None:
+        deadline = time.monotonic() + self.timeout_ms / 1000
+        backoff = self.producer.client._retry_backoff
+        refused = await self._request(node, items)
+        while refused:
+            error, name = refused[0][1], refused[0][0].topic
+            if not error.retriable or time.monotonic() + backoff > deadline:
+                raise error(f"{name}-{refused[0][0].partition}")
+            if getattr(error, "invalid_metadata", False):
+                await self.producer.client.force_metadata_update()
+            await asyncio.sleep(backoff)
+            by_node: dict[int, list[PassthroughBatch]] = {}
+            for item, _ in refused:
+                by_node.setdefault(await self._leader(item.topic, item.partition), []).append(item)
+            refused = []
+            for leader, group in by_node.items():
+                refused += await self._request(leader, group)
+
+    async def _request(
+        self, node: int, items: list[PassthroughBatch]
+    ) -> list[tuple[PassthroughBatch, type[KafkaError]]]:
+        """One produce request; the batches refused, with the error of each."""
         topics: dict[str, list[tuple[int, bytes]]] = {}
         by_slot: dict[tuple[str, int], PassthroughBatch] = {}
         for item in items:
             topics.setdefault(item.topic, []).append((item.partition, item.data))
             by_slot[(item.topic, item.partition)] = item
         request = ProduceRequest(None, ACKS_ALL, self.timeout_ms, list(topics.items()))
-        client = self.producer.client
-        response = await client.send(node, request)
+        response = await self.producer.client.send(node, request)
+        refused = []
         for topic, partitions in response.topics:
             for info in partitions:
                 partition, code, base_offset = info[0], info[1], info[2]
+                item = by_slot[(topic, partition)]
                 error = for_code(code)
                 if error is not NoError:
-                    if getattr(error, "invalid_metadata", False):
-                        client.force_metadata_update()
-                    raise error(f"{topic}-{partition}")
-                item = by_slot[(topic, partition)]
-                if item.on_ack is not None:
+                    refused.append((item, error))
+                elif item.on_ack is not None:
                     item.on_ack(int(base_offset))
+        return refused
 
 
 def decoded(batch: PassthroughBatch) -> RawRecordBatch:
