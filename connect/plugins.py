@@ -78,9 +78,31 @@ class PluginRegistry:
     """Discovers plugins once and resolves names to classes."""
 
     def __init__(self, plugin_path: list[str] | None = None) -> None:
-        self.plugins: list[Plugin] = []
+        self._plugins: list[Plugin] = []
+        # installed entry points, imported when first asked for: a worker running one
+        # connector need not import every other one (boto3 for the S3 sink: 0.3 s)
+        self._deferred: list[tuple[str, md.EntryPoint, str]] = []
         self._plugin_path = [str(Path(p).resolve()) for p in plugin_path or []]
         self._discover()
+
+    @property
+    def plugins(self) -> list[Plugin]:
+        """Every plugin, each imported (or broken)."""
+        self._load(lambda group, ep: True)
+        return self._plugins
+
+    @plugins.setter
+    def plugins(self, plugins: list[Plugin]) -> None:
+        self._plugins, self._deferred = list(plugins), []
+
+    def _load(self, wanted: Any) -> None:
+        keep = []
+        for group, ep, origin in self._deferred:
+            if wanted(group, ep):
+                self._add_entry_point(ep, origin)
+            else:
+                keep.append((group, ep, origin))
+        self._deferred = keep
 
     # ------------------------------------------------------------ discovery
 
@@ -96,7 +118,9 @@ class PluginRegistry:
                 seen.add((group, ep.name))
                 dist = ep.dist
                 origin = f"{dist.name} {dist.version}" if dist else "entry point"
-                self._add_entry_point(ep, origin)
+                self._deferred.append((group, ep, origin))
+        if self._plugin_path:  # keep the order in which names are found
+            self._load(lambda group, ep: True)
         for folder in self._plugin_path:
             self._scan_folder(Path(folder))
 
@@ -131,10 +155,10 @@ class PluginRegistry:
     def _broken(self, name: str, origin: str, exc: BaseException) -> None:
         message = f"{type(exc).__name__}: {exc}"
         log.warning("plugin failed to load", plugin=name, origin=origin, error=message)
-        self.plugins.append(Plugin(name, None, None, "?", origin, {name}, message))
+        self._plugins.append(Plugin(name, None, None, "?", origin, {name}, message))
 
     def _add(self, cls: Any, name: str, origin: str) -> None:
-        if any(p.cls is cls for p in self.plugins):
+        if any(p.cls is cls for p in self._plugins):
             return
         kind = kind_of(cls) if inspect.isclass(cls) else None
         if kind is None:
@@ -143,7 +167,7 @@ class PluginRegistry:
         names = {name, cls.__name__, f"{cls.__module__}:{cls.__qualname__}"}
         names.update(getattr(cls, "aliases", ()))
         version = str(getattr(cls, "version", "?"))
-        self.plugins.append(Plugin(name, kind, cls, version, origin, names))
+        self._plugins.append(Plugin(name, kind, cls, version, origin, names))
 
     # ------------------------------------------------------------ lookup
 
@@ -152,7 +176,10 @@ class PluginRegistry:
 
     def find(self, name: str, *kinds: Kind) -> Plugin:
         """The plugin answering to ``name`` (alias, class name or ``module:Class``)."""
-        candidates = [p for p in self.plugins if p.kind in kinds or p.kind is None]
+        self._load(lambda group, ep: ep.name == name and set(GROUPS[group]) & set(kinds))
+        if not any(name in p.names for p in self._plugins if p.kind in kinds or p.kind is None):
+            self._load(lambda group, ep: True)  # a class name or an alias a class declares
+        candidates = [p for p in self._plugins if p.kind in kinds or p.kind is None]
         for plugin in candidates:
             if name in plugin.names:
                 if plugin.error:
@@ -168,7 +195,7 @@ class PluginRegistry:
                 raise UnknownPlugin(f"cannot load {name!r}: {exc}") from exc
             if kind_of(obj) in kinds:
                 self._add(obj, name, "module:Class")
-                return self.plugins[-1]
+                return self._plugins[-1]
             raise UnknownPlugin(f"{name!r} is not a {' or '.join(kinds)} plugin")
         known = sorted({p.name for p in candidates if p.kind in kinds})
         everything = sorted({n for p in candidates if p.kind in kinds for n in p.names})
