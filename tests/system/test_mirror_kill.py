@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from tests.helpers.kafka import consume, consume_all, create_topic, produce
+from tests.helpers.kafka import consume, consume_all, create_topic, end_offsets, produce
 from tests.helpers.process import WorkerProcess, write_task, write_worker_config
 from tests.helpers.wait import wait_until
 
@@ -46,17 +46,24 @@ async def _ends(bootstrap: str, topic: str) -> dict[int, int]:
         await consumer.stop()
 
 
-async def _ends_after_kill(bootstrap: str, topic: str) -> dict[int, int]:
-    """End offsets once a killed writer's last produce requests are in: the broker still
-    appends a request it had received when the process died (nothing to await but that
-    the ends stop moving)."""
-    ends = await _ends(bootstrap, topic)
+async def _after_kill(
+    bootstrap: str, topic: str, connector: str, offsets_topic: str
+) -> tuple[dict[int, int], dict[int, int]]:
+    """End offsets of ``topic`` and the stored positions once a killed worker's last produce
+    requests are in: the broker still appends a request it had received when the process
+    died, records or positions (nothing to await but that both stop moving)."""
+
+    async def now() -> tuple[dict[int, int], dict[int, int]]:
+        ends = await _ends(bootstrap, topic)
+        return ends, await end_offsets(bootstrap, offsets_topic, 1)
+
+    seen = await now()
     while True:
         await asyncio.sleep(1.0)
-        now = await _ends(bootstrap, topic)
-        if now == ends:
-            return ends
-        ends = now
+        later = await now()
+        if later == seen:
+            return seen[0], await _stored_positions(bootstrap, connector, offsets_topic)
+        seen = later
 
 
 async def _stored_positions(bootstrap: str, connector: str, topic: str) -> dict[int, int]:
@@ -139,8 +146,7 @@ async def test_kill_9_mid_run_loses_nothing(
         await wait_until(partway, timeout=60, interval=0.05, message="mirror partway")
     finally:
         first.kill()
-    at_kill = await _ends_after_kill(b, remote)
-    stored = await _stored_positions(b, name, f"offsets-{unique}")
+    at_kill, stored = await _after_kill(b, remote, name, f"offsets-{unique}")
     assert sum(at_kill.values()) < N, "the kill came too late to test anything"
 
     with WorkerProcess(args) as second:

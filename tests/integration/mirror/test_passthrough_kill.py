@@ -12,10 +12,9 @@ from tests.helpers.kafka import consume, create_topic
 from tests.helpers.process import WorkerProcess
 from tests.helpers.wait import wait_until
 from tests.system.test_mirror_kill import (
+    _after_kill,
     _ends,
-    _ends_after_kill,
     _exists,
-    _stored_positions,
     mirror_worker_args,
 )
 
@@ -73,8 +72,7 @@ async def test_kill_9_mid_passthrough_loses_nothing(
         await wait_until(partway, timeout=60, interval=0.02, message="mirror partway")
     finally:
         first.kill()
-    at_kill = await _ends_after_kill(b, remote)
-    stored = await _stored_positions(b, name, f"offsets-{unique}")
+    at_kill, stored = await _after_kill(b, remote, name, f"offsets-{unique}")
     assert sum(at_kill.values()) < N, "the kill came too late to test anything"
 
     with WorkerProcess(args) as second:
@@ -83,10 +81,19 @@ async def test_kill_9_mid_passthrough_loses_nothing(
             sum(at_kill.values()) + N - sum(stored.get(p, 0) for p in range(PARTITIONS))
         )
 
-        async def done() -> bool:
-            return sum((await _ends(b, remote)).values()) >= expected_total
+        seen: dict[str, object] = {}
 
-        await wait_until(done, timeout=90, interval=0.2, message="mirror complete")
+        async def done() -> bool:
+            seen["ends"] = ends = await _ends(b, remote)
+            return sum(ends.values()) >= expected_total
+
+        try:
+            await wait_until(done, timeout=90, interval=0.2, message="mirror complete")
+        except TimeoutError as exc:
+            raise AssertionError(
+                f"at kill {at_kill}, stored {stored}, expected {expected_total}, now {seen}\n"
+                + second.output[-3000:]
+            ) from exc
         second.terminate()
 
         restarts = [line for line in second.output.splitlines() if "task failed" in line]
