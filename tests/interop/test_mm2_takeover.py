@@ -45,12 +45,14 @@ async def produce_batch(a: str, topic: str, batch: int) -> None:
         )
 
 
-async def mm2_committed(b: str, offsets_topic: str, src: str) -> dict[int, int]:
-    """MM2's committed positions (offset of the last record copied) per partition."""
+async def mm2_committed(b: str, offsets_topic: str, src: str, topic: str) -> dict[int, int]:
+    """MM2's committed positions in ``topic`` (offset of the last record copied) per
+    partition. Only that topic's: MM2 also copies every heartbeats topic it finds."""
     out: dict[int, int] = {}
     for m in await consume_all(b, offsets_topic):
         name, part = json.loads(m.key)
-        if name == "MirrorSourceConnector" and part.get("cluster") == src and m.value:
+        mine = part.get("cluster") == src and part.get("topic") == topic
+        if name == "MirrorSourceConnector" and mine and m.value:
             out[int(part["partition"])] = int(json.loads(m.value)["offset"])
     return out
 
@@ -103,7 +105,7 @@ async def test_smart_connect_takes_over_a_killed_mirror_maker(
 
         async def first_batch_committed_and_checkpointed() -> bool:
             assert proc.poll() is None, tail(tmp_path / "mm2.log")
-            seen["committed"] = done = await mm2_committed(b, offsets_topic, src)
+            seen["committed"] = done = await mm2_committed(b, offsets_topic, src, topic)
             seen["checkpoints"] = cps = await checkpoint_history(b, cps_topic, group)
             return all(done.get(p) == BATCH - 1 for p in range(PARTS)) and len(cps) == PARTS
 
@@ -117,7 +119,7 @@ async def test_smart_connect_takes_over_a_killed_mirror_maker(
         await mirrored(b, remote, PARTS * BATCH + 1, timeout=60)
         kill(proc)
     copied_by_mm2 = len(await consume_all(b, remote))
-    committed = await mm2_committed(b, offsets_topic, src)
+    committed = await mm2_committed(b, offsets_topic, src, topic)
     window = copied_by_mm2 - sum(off + 1 for off in committed.values())
     mm2_checkpoints = await checkpoint_history(b, cps_topic, group)
     await produce_batch(a, topic, 2)

@@ -47,7 +47,7 @@ async def _ends(bootstrap: str, topic: str) -> dict[int, int]:
 
 
 async def _after_kill(
-    bootstrap: str, topic: str, connector: str, offsets_topic: str
+    bootstrap: str, topic: str, connector: str, offsets_topic: str, source_topic: str
 ) -> tuple[dict[int, int], dict[int, int]]:
     """End offsets of ``topic`` and the stored positions once a killed worker's last produce
     requests are in: the broker still appends a request it had received when the process
@@ -62,17 +62,21 @@ async def _after_kill(
         await asyncio.sleep(1.0)
         later = await now()
         if later == seen:
-            return seen[0], await _stored_positions(bootstrap, connector, offsets_topic)
+            stored = await _stored_positions(bootstrap, connector, offsets_topic, source_topic)
+            return seen[0], stored
         seen = later
 
 
-async def _stored_positions(bootstrap: str, connector: str, topic: str) -> dict[int, int]:
-    """The source positions the worker stored in the test's own offsets topic, read
-    whole (a lagging read would expect records the restart rightly does not copy again)."""
+async def _stored_positions(
+    bootstrap: str, connector: str, topic: str, source_topic: str
+) -> dict[int, int]:
+    """The positions in ``source_topic`` the worker stored in the test's own offsets topic,
+    read whole (a lagging read would expect records the restart rightly does not copy
+    again). Only that topic's: the mirror also copies every heartbeats topic it finds."""
     out: dict[int, int] = {}
     for m in await consume_all(bootstrap, topic):
         name, partition = json.loads(m.key)
-        if name == connector and m.value is not None:
+        if name == connector and partition.get("topic") == source_topic and m.value is not None:
             out[int(partition["partition"])] = int(json.loads(m.value)["offset"])
     return out
 
@@ -146,7 +150,7 @@ async def test_kill_9_mid_run_loses_nothing(
         await wait_until(partway, timeout=60, interval=0.05, message="mirror partway")
     finally:
         first.kill()
-    at_kill, stored = await _after_kill(b, remote, name, f"offsets-{unique}")
+    at_kill, stored = await _after_kill(b, remote, name, f"offsets-{unique}", topic)
     assert sum(at_kill.values()) < N, "the kill came too late to test anything"
 
     with WorkerProcess(args) as second:

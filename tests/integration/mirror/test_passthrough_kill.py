@@ -72,7 +72,7 @@ async def test_kill_9_mid_passthrough_loses_nothing(
         await wait_until(partway, timeout=60, interval=0.02, message="mirror partway")
     finally:
         first.kill()
-    at_kill, stored = await _after_kill(b, remote, name, f"offsets-{unique}")
+    at_kill, stored = await _after_kill(b, remote, name, f"offsets-{unique}", topic)
     assert sum(at_kill.values()) < N, "the kill came too late to test anything"
 
     with WorkerProcess(args) as second:
