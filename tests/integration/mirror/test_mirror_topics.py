@@ -17,12 +17,6 @@ def records(n: int, tag: str) -> list[tuple[bytes, bytes]]:
     return [(f"{tag}-{i}".encode(), f"v{i}".encode()) for i in range(n)]
 
 
-@pytest.mark.xfail(
-    reason="known: in a full session, after other tests left beats in the shared heartbeats "
-    "topic, the default-policy task here stalled (NotLeaderForPartition, no stop in 5 s); "
-    "passes alone; cause not found yet",
-    strict=False,
-)
 async def test_policies_mapping_exclude_and_new_topics(
     clusters: tuple[str, str], unique: str
 ) -> None:
@@ -60,7 +54,8 @@ async def test_policies_mapping_exclude_and_new_topics(
         topics = await topics_on(b)
         assert f"a.{skipped}" not in topics and skipped not in topics
         assert f"a.{renamed}" not in topics
-        assert not any(t.startswith("a.a.") for t in topics)
+        # this test's topics only: heartbeats topics of earlier tests come as a.a.… rightly
+        assert not any(t.startswith("a.a.") and unique in t for t in topics)
 
 
 async def test_topic_configs_are_copied(
