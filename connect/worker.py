@@ -258,23 +258,19 @@ class Worker(Service):
         if sup is None or sup.task is None:
             return
         sup.stop_requested.set()
-        # the runner's stop (closing its clients) counts against the timeout too: a client
-        # stuck on a cluster that refuses it must not hold the worker's shutdown
-        work = {sup.task}
         if sup.runner is not None:
-            work.add(asyncio.ensure_future(sup.runner.stop()))
+            await sup.runner.stop()
         timeout = self.config.task_shutdown_graceful_timeout_ms / 1000
-        _, pending = await asyncio.wait(work, timeout=timeout)
-        if pending:
+        done, _ = await asyncio.wait({sup.task}, timeout=timeout)
+        if not done:
             log.warning(
                 "task did not stop in time; cancelling",
                 connector=tid.connector,
                 task=tid.task,
                 timeout_s=timeout,
             )
-            for left in pending:
-                left.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            sup.task.cancel()
+            await asyncio.gather(sup.task, return_exceptions=True)
 
     def pause_task(self, tid: TaskId) -> None:
         sup = self.tasks.get(tid)
