@@ -14,6 +14,7 @@ import importlib.metadata as md
 import inspect
 import pkgutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -95,7 +96,8 @@ class PluginRegistry:
     def plugins(self, plugins: list[Plugin]) -> None:
         self._plugins, self._deferred = list(plugins), []
 
-    def _load(self, wanted: Any) -> None:
+    def _load(self, wanted: Callable[[str, md.EntryPoint], bool]) -> None:
+        """Import the deferred entry points ``wanted(group, entry_point)`` picks."""
         keep = []
         for group, ep, origin in self._deferred:
             if wanted(group, ep):
@@ -176,7 +178,7 @@ class PluginRegistry:
 
     def find(self, name: str, *kinds: Kind) -> Plugin:
         """The plugin answering to ``name`` (alias, class name or ``module:Class``)."""
-        self._load(lambda group, ep: ep.name == name and set(GROUPS[group]) & set(kinds))
+        self._load(lambda group, ep: ep.name == name and not set(GROUPS[group]).isdisjoint(kinds))
         if not any(name in p.names for p in self._plugins if p.kind in kinds or p.kind is None):
             self._load(lambda group, ep: True)  # a class name or an alias a class declares
         candidates = [p for p in self._plugins if p.kind in kinds or p.kind is None]

@@ -90,9 +90,9 @@ class PassthroughSender:
         backoff = self.producer.client._retry_backoff
         refused = await self._request(node, items)
         while refused:
-            error, name = refused[0][1], refused[0][0].topic
+            first, error = refused[0]
             if not error.retriable or time.monotonic() + backoff > deadline:
-                raise error(f"{name}-{refused[0][0].partition}")
+                raise error(f"{first.topic}-{first.partition}")
             if getattr(error, "invalid_metadata", False):
                 await self.producer.client.force_metadata_update()
             await asyncio.sleep(backoff)
