@@ -48,12 +48,12 @@ async def create_topic(
     except TopicAlreadyExistsError:
         pass
     else:
-        await _has_leaders(admin, name, partitions)
+        await has_leaders(admin, name, partitions)
     finally:
         await admin.close()
 
 
-async def _has_leaders(admin: AIOKafkaAdminClient, name: str, partitions: int) -> None:
+async def has_leaders(admin: AIOKafkaAdminClient, name: str, partitions: int) -> None:
     """Wait until the broker's metadata has ``name`` with a leader for every partition:
     Apache Kafka answers CreateTopics before the topic reaches its metadata, and a page
     or a client looking then does not see it."""

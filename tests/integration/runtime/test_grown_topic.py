@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions
 
 from connect.kafka import knows_partition
-from tests.helpers.kafka import consume, create_topic
+from tests.helpers.kafka import consume, create_topic, has_leaders
 from tests.helpers.wait import wait_until
 
 pytestmark = pytest.mark.kafka
@@ -29,6 +29,8 @@ async def grow(bootstrap: str, topic: str, partitions: int, on_tansu: bool) -> N
             await create_topic(bootstrap, topic, partitions)
         else:
             await admin.create_partitions({topic: NewPartitions(partitions)})
+            # answered before the broker's metadata has them, as CreateTopics is
+            await has_leaders(admin, topic, partitions)
     finally:
         await admin.close()
 
