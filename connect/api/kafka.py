@@ -148,6 +148,7 @@ class ClusterWatch:
         self.down_since: float | None = None
         self.note: str | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
         if self._task is None:
@@ -155,6 +156,9 @@ class ClusterWatch:
 
     async def stop(self) -> None:
         if self._task is not None:
+            # the event ends the loop even when the cancel is lost: on Python 3.11,
+            # wait_for returns a result that came in with the cancel and drops the cancel
+            self._stopping.set()
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -164,8 +168,10 @@ class ClusterWatch:
         admin = self.make_admin(request_timeout_ms=int(self.timeout * 1000))
         started = False
         try:
-            while True:
-                await asyncio.sleep(self.interval)
+            while not self._stopping.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self.interval)
+                    break
                 try:
                     if not started:
                         await asyncio.wait_for(admin.start(), self.timeout)

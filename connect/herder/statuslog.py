@@ -171,7 +171,7 @@ class StatusLog(Service):
 
     async def _follow_loop(self) -> None:
         assert self._consumer is not None
-        while True:
+        while not self.stopping:  # as well as the cancel, which aiokafka may swallow
             try:
                 batch = await self._consumer.getmany(timeout_ms=500)
             except KafkaError as exc:
