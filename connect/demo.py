@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import socket
 import subprocess
 import time
@@ -237,7 +238,11 @@ class Unreachable(ConnectError):
     """A Kafka cluster the demo was given does not answer."""
 
 
-async def run_demo(plan: DemoPlan, console: Console, timeout: float = 300) -> bool:
+async def run_demo(
+    plan: DemoPlan, console: Console, timeout: float = 300, stop: asyncio.Event | None = None
+) -> bool:
+    """The jobs until every bar is full (True), ``timeout`` passes or ``stop`` is set."""
+    stop = stop or asyncio.Event()
     for bootstrap in filter(None, (plan.bootstrap, plan.target_bootstrap)):
         problem = await reach_kafka({"bootstrap.servers": bootstrap})
         if problem is not None:
@@ -276,7 +281,7 @@ async def run_demo(plan: DemoPlan, console: Console, timeout: float = 300) -> bo
             if plan.target_bootstrap:
                 bars["mirror"] = progress.add_task("Kafka → mirror cluster", total=n)
             deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not stop.is_set():
                 done = {
                     "kafka": await _topic_count(plan.bootstrap, TOPIC, 3),
                     "file": _lines(plan.output / f"{TOPIC}.jsonl"),
@@ -299,10 +304,37 @@ async def run_demo(plan: DemoPlan, console: Console, timeout: float = 300) -> bo
                 ]
                 if failed:
                     console.print(f"[red]failed:[/red] {failed}")
-                await asyncio.sleep(0.5)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 0.5)
             else:
                 return False
     return True
+
+
+async def until_signal(plan: DemoPlan, console: Console) -> bool | signal.Signals:
+    """``run_demo``, or the signal (SIGINT, SIGTERM) that cut it short.
+
+    The handlers are the demo's own: a SIGINT ignored on the way in (a background job of
+    a script) or a SIGTERM, whose default ends the process on the spot, would otherwise
+    leave the embedded brokers running. They set an event rather than cancel: aiokafka's
+    ``stop()`` swallows a cancellation that arrives while it waits for its own tasks.
+    """
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    received: list[signal.Signals] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        received.append(sig)
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+    try:
+        ok = await run_demo(plan, console, stop=stop)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return received[0] if received else ok
 
 
 def _summary(plan: DemoPlan, console: Console) -> None:
@@ -352,14 +384,16 @@ def demo(
             s3_endpoint if s3 else None,
         )
         try:
-            ok = asyncio.run(run_demo(plan, console))
-        except KeyboardInterrupt:
-            console.print("[yellow]demo interrupted[/yellow]: output so far in " + str(plan.output))
-            return 130
+            ok = asyncio.run(until_signal(plan, console))
+        except KeyboardInterrupt:  # a Ctrl-C before the handlers were in place
+            ok = signal.SIGINT
         except (KafkaError, ConnectError, OSError) as exc:
             why = str(exc) if isinstance(exc, Unreachable) else describe(exc)
             console.print(f"[red]demo failed[/red]: {why}", highlight=False, soft_wrap=True)
             return 1
+        if isinstance(ok, signal.Signals):
+            console.print("[yellow]demo interrupted[/yellow]: output so far in " + str(plan.output))
+            return 128 + ok.value
         if ok:
             _summary(plan, console)
             console.print("\n[green]demo complete[/green]")
