@@ -21,7 +21,6 @@ from typing import Any
 import structlog
 from aiokafka import TopicPartition as KafkaTP
 from aiokafka.errors import KafkaError
-from aiokafka.partitioner import DefaultPartitioner
 
 from connect.api import (
     ConfigError,
@@ -43,6 +42,7 @@ from connectors.kafka_mirror.config import (
 )
 from connectors.kafka_mirror.metrics import MirrorSourceMetrics
 from connectors.kafka_mirror.passthrough import ExactSyncs, RawFetcher, select
+from connectors.kafka_mirror.sync_writer import OffsetSyncWriter
 from connectors.kafka_mirror.syncs import HandoffTracker, OffsetSync
 from connectors.kafka_mirror.takeover import TakeoverError, mm2_positions
 from connectors.kafka_mirror.topics import (
@@ -59,7 +59,6 @@ PROVENANCE_HEADER = "mirror.source.cluster"
 
 VERSION = "1.0.0"
 _POLL_TIMEOUT_MS = 200
-_FALLBACK_SYNC_INTERVAL = 1.0
 _PASSTHROUGH_WAIT_MS = 100
 Polled = SourceRecord | RawRecordBatch | PassthroughBatch
 
@@ -125,8 +124,7 @@ class MirrorSourceTask(SourceTask):
         self._consumer: Any = None
         self._source_admin: Any = None
         self._target_admin: Any = None
-        self._target_consumer: Any = None
-        self._sync_producer: Any = None
+        self._syncs: OffsetSyncWriter | None = None
         self._watch: ClusterWatch | None = None
         self._partitions: dict[KafkaTP, dict[str, Any]] = {}
         self._remote: dict[str, str] = {}
@@ -134,8 +132,6 @@ class MirrorSourceTask(SourceTask):
         self._next_refresh = 0.0
         self._handoff = HandoffTracker()
         self._tracking = False
-        self._sync_sends: set[asyncio.Future[Any]] = set()
-        self._sync_partitioner = DefaultPartitioner()
         self._target_alias_bytes = b""
         self._takeover: dict[tuple[str, int], int] = {}
         self._fetcher: RawFetcher | None = None  # set when batches pass through
@@ -250,35 +246,24 @@ class MirrorSourceTask(SourceTask):
             replication_factor=cfg.offset_syncs_replication_factor,
             configs={"cleanup.policy": "compact"},
         )
-        # big batches: a checkpoint after a large copy writes thousands of syncs at once
-        self._sync_producer = side.producer(linger_ms=50, acks="all", max_batch_size=512 * 1024)
-        await self._sync_producer.start()
-        self._target_consumer = self.target.consumer(
-            enable_auto_commit=False, max_partition_fetch_bytes=1024, fetch_max_wait_ms=10
-        )
-        await self._target_consumer.start()
+        self._syncs = OffsetSyncWriter(side, self.target, self.offset_syncs_topic)
+        await self._syncs.start()
         self._tracking = True
 
     async def stop(self) -> None:
         if self._watch is not None:
             await self._watch.stop()
-        if self._sync_sends:
-            await asyncio.gather(*self._sync_sends, return_exceptions=True)
-        for client in (
-            self._consumer,
-            self._target_consumer,
-            self._sync_producer,
-            self._source_admin,
-            self._target_admin,
-        ):
+        if self._syncs is not None:
+            await self._syncs.stop()
+            self._syncs = None
+        for client in (self._consumer, self._source_admin, self._target_admin):
             if client is None:
                 continue
             try:
                 await (client.close() if hasattr(client, "close") else client.stop())
             except Exception as exc:  # closing is best effort
                 log.debug("close failed", error=repr(exc))
-        self._consumer = self._target_consumer = self._sync_producer = None
-        self._source_admin = self._target_admin = None
+        self._consumer = self._source_admin = self._target_admin = None
 
     # ------------------------------------------------------------ topics
 
@@ -529,10 +514,10 @@ class MirrorSourceTask(SourceTask):
     async def commit(self) -> None:
         """After a checkpoint: every record handed out so far is acknowledged."""
         self.metrics.acknowledged()
-        if self._sync_producer is None:
+        if self._syncs is None:
             return
         if self._fetcher is not None:
-            await self._write_syncs(self._exact.take())
+            await self._syncs.write(self._exact.take())
         pending = [KafkaTP(t, p) for t, p in self._handoff.pending()]
         if not pending:
             return
@@ -542,81 +527,11 @@ class MirrorSourceTask(SourceTask):
             end = ends.get(tp)
             if end is not None:
                 syncs += self._handoff.quiet(tp.topic, tp.partition, self._positions[tp], end)
-        await self._write_syncs(syncs)
+        await self._syncs.write(syncs)
 
     async def _remote_ends(self, partitions: list[KafkaTP]) -> dict[KafkaTP, int]:
-        """True end offsets of the remote partitions of ``partitions`` (source names).
-
-        Read from a fetch's high watermark, which every broker reports exactly (some
-        answer ListOffsets(latest) with a batch boundary instead).
-        """
+        """End offsets of the remote partitions of ``partitions``, by source name."""
+        assert self._syncs is not None
         remote = {KafkaTP(self._remote[tp.topic], tp.partition): tp for tp in partitions}
-        consumer = self._target_consumer
-        try:
-            # aiokafka's end_offsets learns unknown topics one per metadata round trip:
-            # 500 new remote topics took longer than its 40 s timeout. Ask for all at once.
-            client = consumer._client
-            unknown = {r.topic for r in remote if client.cluster.leader_for_partition(r) is None}
-            await asyncio.gather(*(client.add_topic(t) for t in unknown))
-            approx = await consumer.end_offsets(list(remote))
-            # an end of 0 is exact (no batch at all); others are checked with a fetch
-            out: dict[KafkaTP, int] = {remote[r]: 0 for r, end in approx.items() if end == 0}
-            fetch = [r for r, end in approx.items() if end > 0]
-            consumer.assign(fetch)
-            for rtp in fetch:
-                consumer.seek(rtp, approx[rtp] - 1)
-            deadline = time.monotonic() + 2.0
-            while fetch and len(out) < len(remote) and time.monotonic() < deadline:
-                await consumer.getmany(timeout_ms=100, max_records=1)
-                for rtp in fetch:
-                    hw = consumer.highwater(rtp)
-                    if hw is not None and remote[rtp] not in out:
-                        out[remote[rtp]] = hw
-            return out
-        except KafkaError as exc:
-            log.warning("cannot read target end offsets", error=repr(exc))
-            return {}
-
-    async def _write_syncs(self, syncs: list[OffsetSync]) -> None:
-        """Append ``syncs`` to producer batches and send them, without awaiting the acks.
-
-        A checkpoint can yield thousands of syncs: one ``send()`` task each would have
-        them all wait on the same full batch and wake together (quadratic).
-        """
-        if not syncs:
-            return
-        try:
-            await self._write_sync_batches(syncs)
-        except KafkaError as exc:
-            # offset syncs are best effort: a lost one only makes translation coarser
-            log.warning("offset syncs not written", error=repr(exc))
-
-    async def _write_sync_batches(self, syncs: list[OffsetSync]) -> None:
-        producer, topic = self._sync_producer, self.offset_syncs_topic
-        partitions = sorted(await producer.partitions_for(topic))
-        batches: dict[int, Any] = {}
-        for sync in syncs:
-            key, value = sync.key(), sync.value()
-            partition = self._sync_partitioner(key, partitions, partitions)
-            batch = batches.get(partition)
-            if batch is None:
-                batch = batches[partition] = producer.create_batch()
-            if batch.append(key=key, value=value, timestamp=None) is None:
-                await self._send_sync_batch(batch, partition)
-                batch = batches[partition] = producer.create_batch()
-                batch.append(key=key, value=value, timestamp=None)
-        for partition, batch in batches.items():
-            await self._send_sync_batch(batch, partition)
-
-    async def _send_sync_batch(self, batch: Any, partition: int) -> None:
-        future = await self._sync_producer.send_batch(
-            batch, self.offset_syncs_topic, partition=partition
-        )
-        self._sync_sends.add(future)
-        future.add_done_callback(self._sync_sent)
-
-    def _sync_sent(self, future: asyncio.Future[Any]) -> None:
-        self._sync_sends.discard(future)
-        if not future.cancelled() and future.exception() is not None:
-            # offset syncs are best effort: a lost one only makes translation coarser
-            log.warning("offset sync not written", error=repr(future.exception()))
+        ends = await self._syncs.ends(list(remote))
+        return {remote[r]: end for r, end in ends.items()}
