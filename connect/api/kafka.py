@@ -168,10 +168,10 @@ class ClusterWatch:
         admin = self.make_admin(request_timeout_ms=int(self.timeout * 1000))
         started = False
         try:
-            while not self._stopping.is_set():
+            while True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), self.interval)
-                    break
+                    break  # stopping: set before the cancel, so seen even if that is lost
                 try:
                     if not started:
                         await asyncio.wait_for(admin.start(), self.timeout)
