@@ -214,6 +214,7 @@ def start_worker(
     alias: str = "a",
     topics: str | None = None,
     passthrough: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> subprocess.Popen[bytes]:
     worker = workdir / "worker.properties"
     worker.write_text(
@@ -238,6 +239,7 @@ def start_worker(
                     "offset-syncs.topic.replication.factor": 1,
                     "tasks.max": 1,
                     "mirror.passthrough": passthrough,
+                    **(extra or {}),
                 },
             }
         )

@@ -158,6 +158,8 @@ class MirrorSourceConfig(MirrorClustersConfig):
     )
     task_count: int = Field(1, ge=1, alias=TASK_COUNT_KEY)
     passthrough: bool = Field(False, alias="mirror.passthrough")
+    # Kafka's default max.message.bytes is 1048588: a joined batch stays under it
+    coalesce_bytes: int = Field(1024 * 1024, ge=0, alias="mirror.passthrough.coalesce.bytes")
     isolation_level: Literal["read_committed", "read_uncommitted"] | None = Field(
         None, alias="consumer.isolation.level"
     )

@@ -6,7 +6,9 @@ through the consumer's client, and the record-set bytes of each partition are sp
 into batches (``batches``). A batch goes on as a ``PassthroughBatch`` when it is magic
 v2, has no offset gaps, starts at or after the position and, when ``compression.type`` is
 set, uses that codec (unset: batches keep the codec they have); any other goes the
-record path (decoded, as a ``RawRecordBatch``).
+record path (decoded, as a ``RawRecordBatch``). Runs of consecutive uncompressed batches
+are joined into one (``batches.coalesce``): Kafka takes one batch per partition in a
+produce request.
 Control batches are never copied; under read_committed neither are aborted ones.
 """
 
@@ -23,7 +25,15 @@ from aiokafka.protocol.fetch import FetchRequest
 from aiokafka.record.memory_records import MemoryRecords
 
 from connect.api import PassthroughBatch, RawRecordBatch
-from connectors.kafka_mirror.batches import BatchHeader, aborted_filter, rewrite, split
+from connectors.kafka_mirror.batches import (
+    HEADER_SIZE,
+    BatchHeader,
+    aborted_filter,
+    coalescable,
+    coalesce,
+    rewrite,
+    split,
+)
 from connectors.kafka_mirror.syncs import OffsetSync
 
 READ_COMMITTED = 1
@@ -124,6 +134,12 @@ class Selection:
     headers: list[BatchHeader] = field(default_factory=list)  # of the passed batches
 
 
+def _joined_size(h: BatchHeader) -> int:
+    """What ``h`` adds to a joined batch: its records, whose new offset and timestamp
+    deltas may take a byte or two more each."""
+    return h.size - HEADER_SIZE + 3 * h.record_count
+
+
 def select(
     fetched: Fetched,
     position: int,
@@ -133,10 +149,13 @@ def select(
     codec: str | None,
     read_committed: bool,
     on_ack: Callable[[BatchHeader], Callable[[int], None] | None],
+    coalesce_bytes: int = 0,
 ) -> Selection:
     """Split ``fetched`` into pass-through batches and record-path ones, in order.
 
-    ``codec`` is the codec a passed batch must have; ``None`` passes any.
+    ``codec`` is the codec a passed batch must have; ``None`` passes any. Runs of
+    consecutive small uncompressed batches are joined into batches of up to
+    ``coalesce_bytes`` (0: never), each batch otherwise going on as it came.
     """
     out = Selection(position=position)
     heads = list(split(fetched.data))
@@ -144,35 +163,70 @@ def select(
         return out
     view = memoryview(fetched.data)
     partition = fetched.tp.partition
+    run: list[tuple[BatchHeader, memoryview]] = []
+    run_bytes = 0
+
+    def pass_on(chunks: list[tuple[BatchHeader, memoryview]]) -> None:
+        if len(chunks) == 1:
+            header, data = chunks[0][0], rewrite(chunks[0][1])
+        else:
+            header, data = coalesce(chunks)
+            if len(data) > coalesce_bytes:  # deltas grew more than allowed for: halve it
+                half = len(chunks) // 2
+                pass_on(chunks[:half])
+                pass_on(chunks[half:])
+                return
+        after = {"offset": header.next_offset}
+        out.items.append(
+            PassthroughBatch(
+                remote,
+                partition,
+                data,
+                header.record_count,
+                source_partition,
+                after,
+                on_ack(header),
+            )
+        )
+
+    def pass_run() -> None:
+        nonlocal run_bytes
+        if run:
+            pass_on(run)
+        run.clear()
+        run_bytes = 0
+
     for h in aborted_filter(heads, fetched.aborted if read_committed else None):
         if h.next_offset <= out.position:
             continue  # already copied (a fetch starts at the batch holding the position)
         chunk = view[h.start : h.start + h.size]
-        after = {"offset": h.next_offset}
         if (
             h.magic == 2
             and h.dense
             and h.base_offset >= out.position
             and (codec is None or h.codec == codec)
         ):
-            out.items.append(
-                PassthroughBatch(
-                    remote,
-                    partition,
-                    rewrite(chunk),
-                    h.record_count,
-                    source_partition,
-                    after,
-                    on_ack(h),
-                )
-            )
+            joins = coalesce_bytes > 0 and coalescable(h)
+            if run and not (
+                joins
+                and h.base_offset == run[-1][0].next_offset
+                and run_bytes + _joined_size(h) <= coalesce_bytes
+            ):
+                pass_run()
+            run.append((h, chunk))
+            run_bytes += h.size if len(run) == 1 else _joined_size(h)
+            if not joins:
+                pass_run()
             out.passed += h.record_count
             out.headers.append(h)
         else:
+            pass_run()
             records = records_of(chunk, out.position)
+            after = {"offset": h.next_offset}
             out.items.append(RawRecordBatch(remote, partition, records, source_partition, after))
             out.decoded += len(records)
         out.position = h.next_offset
+    pass_run()
     end = heads[-1].next_offset
     if end > out.position:
         # control or aborted batches at the end: store the position past them too

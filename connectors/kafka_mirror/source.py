@@ -445,6 +445,7 @@ class MirrorSourceTask(SourceTask):
                 codec=codec,
                 read_committed=read_committed,
                 on_ack=self._on_ack(tp) if self._tracking else lambda _h: None,
+                coalesce_bytes=self.cfg.coalesce_bytes,
             )
             out += chosen.items
             self._positions[tp] = chosen.position

@@ -102,7 +102,16 @@ async def test_records_and_batches_identical_per_codec(
     source = await consume(a, topic, count)
     assert len(source) == count
     name = f"pt-{codec}-{unique}"
-    config = flow(a, b, topics=topic, **{"mirror.passthrough": True, "compression.type": codec})
+    config = flow(
+        a,
+        b,
+        topics=topic,
+        **{
+            "mirror.passthrough": True,
+            "compression.type": codec,
+            "mirror.passthrough.coalesce.bytes": 0,  # every batch as it came
+        },
+    )
     async with StandaloneHerder.running(worker_config(a), [{"name": name, "config": config}]) as h:
         got = await mirrored(b, f"a.{topic}", count)
         await wait_until(
@@ -114,6 +123,34 @@ async def test_records_and_batches_identical_per_codec(
     assert sorted(map(_row, got)) == sorted(map(_row, source))
     # and the batches themselves: the same bytes (CRC included) in the same order
     assert await _batches(b, f"a.{topic}") == await _batches(a, topic)
+
+
+async def test_small_plain_batches_are_joined_and_their_records_kept(
+    clusters: tuple[str, str], unique: str
+) -> None:
+    a, b = clusters
+    topic = f"pt-join-{unique}"
+    count = 3_000
+    await create_topic(a, topic, PARTITIONS)
+    await _produce(a, topic, count, "none", int(time.time() * 1000) - 60_000)
+    source = await consume(a, topic, count)
+    limit = 64 * 1024
+    config = flow(
+        a,
+        b,
+        topics=topic,
+        **{"mirror.passthrough": True, "mirror.passthrough.coalesce.bytes": limit},
+    )
+    async with StandaloneHerder.running(worker_config(a), [{"name": topic, "config": config}]):
+        got = await mirrored(b, f"a.{topic}", count)
+    # every record once, at its own offset, key, value, headers and timestamp unchanged
+    assert sorted(map(_row, got)) == sorted(map(_row, source))
+    before, after = await _batches(a, topic), await _batches(b, f"a.{topic}")
+    for p in range(PARTITIONS):
+        # 16 KB source batches, joined into fewer, larger ones of at most ``limit`` bytes
+        assert len(after[p]) < len(before[p])
+        assert max(map(len, after[p])) > max(map(len, before[p]))
+        assert all(len(batch) + 21 <= limit for batch in after[p])
 
 
 async def test_compressed_batches_stay_compressed_without_compression_type(

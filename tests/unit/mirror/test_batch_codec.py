@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from connectors.kafka_mirror.batches import (
     BatchHeader,
     aborted_filter,
+    coalescable,
+    coalesce,
     rewrite,
     split,
 )
@@ -134,3 +136,45 @@ def test_aborted_transactions_and_markers_are_dropped() -> None:
     assert [b.base_offset for b in kept] == [0, 4, 5]
     # read_uncommitted: no list, only the markers go
     assert [b.base_offset for b in aborted_filter(batches, None)] == [0, 1, 4, 5]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    batches=st.lists(st.lists(record_st, min_size=1, max_size=12), min_size=1, max_size=6),
+    base_offset=st.integers(0, 2**40),
+)
+def test_coalesced_batches_parse_to_the_same_records(
+    batches: list[list[tuple[Any, ...]]], base_offset: int
+) -> None:
+    data, offset = b"", base_offset
+    for records in batches:
+        data += build(records, base_offset=offset)
+        offset += len(records)
+    view = memoryview(data)
+    heads = list(split(data))
+    assert all(coalescable(h) for h in heads)
+    joined, out = coalesce([(h, view[h.start : h.start + h.size]) for h in heads])
+    expected = [r for h in heads for r in parsed(bytes(view[h.start : h.start + h.size]))]
+    # every record once, in order, offsets 0..n-1, key, value, timestamp, headers as they were
+    assert parsed(out) == [(i, *r[1:]) for i, r in enumerate(expected)]
+    batch = DefaultRecordBatch(out)
+    assert (batch.producer_id, batch.producer_epoch, batch.base_sequence) == (-1, -1, -1)
+    assert batch.max_timestamp == max(r[3] for r in expected)
+    (back,) = split(out)
+    assert back.dense and back.size == len(out) == joined.size
+    assert (joined.base_offset, joined.next_offset, joined.record_count) == (
+        base_offset,
+        offset,
+        len(expected),
+    )
+
+
+def test_only_plain_data_batches_are_coalescable() -> None:
+    records = [(b"k", b"v", 5, [])] * 2
+    assert coalescable(next(split(build(records))))
+    assert not coalescable(next(split(build(records, codec=1))))  # compressed
+    log_append = bytearray(build(records))
+    log_append[22] |= 0x08  # LogAppendTime: the records' timestamps are the broker's
+    assert not coalescable(next(split(bytes(log_append))))
+    control = header(0, 1, control=True)
+    assert not coalescable(control)
