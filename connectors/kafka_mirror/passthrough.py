@@ -239,7 +239,7 @@ def select(
 class ExactSyncs:
     """Offset syncs from produce acks: the first record of a batch sits at its base offset.
 
-    One sync at least every ``lag_max`` source offsets per partition, and the newest
+    One sync every ``lag_max`` source offsets per partition, and the newest
     acknowledged record of each partition at every commit.
     """
 
@@ -249,10 +249,16 @@ class ExactSyncs:
     _syncs: list[OffsetSync] = field(default_factory=list)
 
     def acked(self, tp: KafkaTP, header: BatchHeader, downstream: int) -> None:
-        last = self._emitted.get(tp)
-        if last is None or header.base_offset - last >= self.lag_max:
-            self._syncs.append(OffsetSync(tp.topic, tp.partition, header.base_offset, downstream))
-            self._emitted[tp] = header.base_offset
+        # a passed batch has no gaps: its record at base + i is at downstream + i, so a
+        # sync may name any of them (a joined batch can hold thousands of records)
+        base, last = header.base_offset, self._emitted.get(tp)
+        upstream = base if last is None or base - last >= self.lag_max else last + self.lag_max
+        while upstream <= header.last_offset:
+            self._syncs.append(
+                OffsetSync(tp.topic, tp.partition, upstream, downstream + upstream - base)
+            )
+            self._emitted[tp] = upstream
+            upstream += self.lag_max
         self._latest[tp] = (header.last_offset, downstream + header.record_count - 1)
 
     def take(self) -> list[OffsetSync]:

@@ -111,7 +111,15 @@ def test_exact_syncs_every_lag_max_and_the_newest_at_commit() -> None:
         syncs.acked(TP, h, downstream)
     assert syncs.take() == [
         OffsetSync("t", 0, 0, 100),
-        OffsetSync("t", 0, 12, 112),  # 12 - 0 >= lag_max
+        OffsetSync("t", 0, 10, 110),  # lag_max on, inside the third batch
         OffsetSync("t", 0, 15, 115),  # the newest acknowledged record
     ]
     assert syncs.take() == []
+
+
+def test_a_joined_batch_gets_a_sync_every_lag_max_inside_it() -> None:
+    syncs = ExactSyncs(lag_max=10)
+    (joined,) = split(batch(0, 45))
+    syncs.acked(TP, joined, 1000)
+    got = [(s.upstream, s.downstream) for s in syncs.take()]
+    assert got == [(0, 1000), (10, 1010), (20, 1020), (30, 1030), (40, 1040), (44, 1044)]
