@@ -5,12 +5,13 @@ For each record size, on two fresh brokers, this measures in the same run:
 - ``consume_only``: aiokafka reading the source topic (``getmany(max_records=10000)``);
 - ``naive_mirror``: aiokafka ``getmany`` → one ``send()`` per record to the target, and
   its end-to-end latency at the same rate as the connector's (in its own process);
-- ``smart_connect``: a ``smart-connect standalone`` process mirroring the same topic:
-  records/s and MB/s from its first mirrored record to its last, time from process start
-  to the first mirrored record, end-to-end latency p50/p99 at a fixed lower rate, the
-  worker's peak RSS and CPU seconds per GB copied;
-- ``smart_connect_passthrough``: the same with ``mirror.passthrough=true`` (record batches
-  copied undecoded).
+- ``smart_connect``: a ``smart-connect standalone`` process mirroring the same topic on
+  the record path (``mirror.passthrough=false``): records/s and MB/s from its first
+  mirrored record to its last, time from process start to the first mirrored record,
+  end-to-end latency p50/p99 at a fixed lower rate, the worker's peak RSS and CPU
+  seconds per GB copied;
+- ``smart_connect_passthrough``: the same with ``mirror.passthrough=true``, the default
+  (record batches copied undecoded, small ones joined).
 
 ``python -m benchmarks mirror [--sizes 100,1024] [--records-100 N] [--records-1024 N]``;
 ``--peer mm2``: side by side with Kafka's MirrorMaker 2 on Apache Kafka (``mirror_mm2``).

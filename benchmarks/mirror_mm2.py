@@ -4,7 +4,10 @@ On one fresh Apache Kafka pair per record size (the brokers of ``smart-connect b
 in the same run and on the same source topic (3 partitions, one task each):
 
 - ``consume_only``: aiokafka reading the source topic (the ceiling of any mirror);
-- ``smart_connect``: one ``smart-connect standalone`` process with ``mirror-source``;
+- ``smart_connect``: one ``smart-connect standalone`` process with ``mirror-source`` on
+  the record path (``mirror.passthrough=false``);
+- ``smart_connect_passthrough``: the same with ``mirror.passthrough=true``, the default
+  (record batches copied undecoded, small ones joined);
 - ``mm2_default``: Kafka's MirrorMaker 2 (dedicated mode, from the same jars), defaults;
 - ``mm2_tuned``: the same with 1 MB producer batches, linger 10 ms, 10k poll records.
 

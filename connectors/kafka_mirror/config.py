@@ -157,7 +157,7 @@ class MirrorSourceConfig(MirrorClustersConfig):
         4 * 1024 * 1024, ge=1024, alias="consumer.max.partition.fetch.bytes"
     )
     task_count: int = Field(1, ge=1, alias=TASK_COUNT_KEY)
-    passthrough: bool = Field(False, alias="mirror.passthrough")
+    passthrough: bool = Field(True, alias="mirror.passthrough")
     # Kafka's default max.message.bytes is 1048588: a joined batch stays under it
     coalesce_bytes: int = Field(1024 * 1024, ge=0, alias="mirror.passthrough.coalesce.bytes")
     isolation_level: Literal["read_committed", "read_uncommitted"] | None = Field(

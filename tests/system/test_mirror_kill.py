@@ -136,8 +136,9 @@ async def test_kill_9_mid_run_loses_nothing(
         name,
         topic,
         flush_ms=500,
-        # small polls so the kill lands mid-stream
-        **{"consumer.max.poll.records": 500},
+        # the record path (pass-through has test_passthrough_kill), in small polls so the
+        # kill lands mid-stream
+        **{"consumer.max.poll.records": 500, "mirror.passthrough": False},
     )
     first = WorkerProcess(args).start()
     try:

@@ -20,6 +20,7 @@ from tests.helpers.kafka import committed, consume, create_topic, produce
 from tests.helpers.wait import wait_until
 from tests.integration.distributed.conftest import cluster_config, running_cluster
 from tests.integration.mirror.conftest import flow, mirrored
+from tests.system.test_mirror_kill import _stored_positions
 from tests.unit.s3.support import Bucket
 
 pytestmark = pytest.mark.kafka
@@ -133,6 +134,13 @@ async def test_mirror_survives_a_broker_kill(
         worker_config(target), [{"name": name, "config": config}]
     ) as herder:
         await mirrored(target, remote, 5000)
+
+        async def stored() -> bool:
+            positions = await _stored_positions(target, name, "connect-offsets", topic)
+            return sum(positions.values()) == 5000
+
+        # the duplicates bound below is the records sent after the last stored positions
+        await wait_until(stored, timeout=30, message="positions of the first 5000 stored")
         await produce(source, topic, records(2000, topic, 5000))
         seen = await outage(own, [herder], name)
         await produce(source, topic, records(3000, topic, 7000))

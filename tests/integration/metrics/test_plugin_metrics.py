@@ -40,7 +40,10 @@ async def test_mirror_metrics_count_every_record_per_partition(
     name = f"mirror-{unique}"
     async with Running(worker(a, unique)) as w:
         await w.herder.put_connector_config(
-            name, flow(a, b, src, dst, topics=topic), allow_replace=False
+            # the record path counts value bytes (pass-through counts batch bytes)
+            name,
+            flow(a, b, src, dst, topics=topic, **{"mirror.passthrough": False}),
+            allow_replace=False,
         )
         await mirrored(b, f"{src}.{topic}", per_partition * partitions)
 
