@@ -229,8 +229,7 @@ def _zigzag(value: int) -> bytes:
 _VARINTS = [_zigzag(v) for v in range(1 << 14)]  # two bytes at most: most deltas and lengths
 
 
-def _varint(value: int) -> bytes:
-    return _VARINTS[value] if 0 <= value < 16384 else _zigzag(value)
+_NO_ATTRIBUTES = b"\x00"  # a record's attributes byte: unused, always 0 so far
 
 
 def coalesce(chunks: Sequence[tuple[BatchHeader, memoryview]]) -> tuple[BatchHeader, bytes]:
@@ -256,13 +255,19 @@ def coalesce(chunks: Sequence[tuple[BatchHeader, memoryview]]) -> tuple[BatchHea
             continue
         pos = HEADER_SIZE
         for _ in range(h.record_count):
+            # the hot loop: table lookups inlined (a record of 100 B costs ~0.6 µs here)
             length, at = decode_varint(data, pos)
             end = at + length
             ts_delta, at_offset = decode_varint(data, at + 1)
-            _, body = decode_varint(data, at_offset)
-            head = data[at : at + 1].tobytes() + _varint(ts_delta + shift) + _varint(count)
-            out += _varint(len(head) + end - body)
-            out += head
+            body = decode_varint(data, at_offset)[1]
+            ts = ts_delta + shift
+            head = (
+                (_NO_ATTRIBUTES if data[at] == 0 else bytes((data[at],)))
+                + (_VARINTS[ts] if 0 <= ts < 16384 else _zigzag(ts))
+                + (_VARINTS[count] if count < 16384 else _zigzag(count))
+            )
+            size = len(head) + end - body
+            out += (_VARINTS[size] if size < 16384 else _zigzag(size)) + head
             out += data[body:end]
             count += 1
             pos = end
@@ -283,7 +288,7 @@ def coalesce(chunks: Sequence[tuple[BatchHeader, memoryview]]) -> tuple[BatchHea
         -1,
         count,
     )
-    _CRC.pack_into(out, _CRC_AT, calc_crc32c(out[_ATTRIBUTES_AT:]))
+    _CRC.pack_into(out, _CRC_AT, calc_crc32c(memoryview(out)[_ATTRIBUTES_AT:]))
     header = BatchHeader(
         0,
         len(out),
