@@ -4,10 +4,10 @@ On one fresh Apache Kafka pair per record size (the brokers of ``smart-connect b
 in the same run and on the same source topic (3 partitions, one task each):
 
 - ``consume_only``: aiokafka reading the source topic (the ceiling of any mirror);
-- ``smart_connect``: one ``smart-connect standalone`` process with ``mirror-source`` on
-  the record path (``mirror.passthrough=false``);
-- ``smart_connect_passthrough``: the same with ``mirror.passthrough=true``, the default
-  (record batches copied undecoded, small ones joined);
+- ``smart_connect``: one ``smart-connect standalone`` process with ``mirror-source`` as
+  configured by default (batch pass-through, small batches joined);
+- ``smart_connect_record_path``: the same with ``mirror.passthrough=false`` (records
+  decoded and re-batched);
 - ``mm2_default``: Kafka's MirrorMaker 2 (dedicated mode, from the same jars), defaults;
 - ``mm2_tuned``: the same with 1 MB producer batches, linger 10 ms, 10k poll records.
 
@@ -184,33 +184,29 @@ async def run_size(jars: Path, size: int, records: int, rate: int) -> dict[str, 
     with tempfile.TemporaryDirectory() as tmp, apache_pair(Path(tmp), jars.parent.name) as (a, b):
         work = Path(tmp)
         await create_topic(a, TOPIC)
-        for alias in ("sc", "pt", "mm2d", "mm2t"):
+        for alias in ("sc", "rp", "mm2d", "mm2t"):
             await create_topic(a, f"latency-{alias}")
         await fill(a, records, size)
         log(f"{size} B: {records} records written")
         out: dict[str, Any] = {"record_bytes": size, "records": records, "partitions": 3}
         out["consume_only"] = await consume_only(a, records, size)
         log(f"consume-only: {out['consume_only']}")
-        out["smart_connect"] = await contender(
-            lambda: start_worker(a, b, work, "sc", f"{TOPIC},latency-sc"),
-            a,
-            b,
-            "sc",
-            records,
-            size,
-            rate,
-        )
-        log(f"smart-connect: {out['smart_connect']}")
-        out["smart_connect_passthrough"] = await contender(
-            lambda: start_worker(a, b, work, "pt", f"{TOPIC},latency-pt", passthrough=True),
-            a,
-            b,
-            "pt",
-            records,
-            size,
-            rate,
-        )
-        log(f"smart-connect pass-through: {out['smart_connect_passthrough']}")
+        for alias, key, passthrough in (
+            ("sc", "smart_connect", None),
+            ("rp", "smart_connect_record_path", False),
+        ):
+            out[key] = await contender(
+                lambda alias=alias, passthrough=passthrough: start_worker(  # type: ignore[misc]
+                    a, b, work, alias, f"{TOPIC},latency-{alias}", passthrough
+                ),
+                a,
+                b,
+                alias,
+                records,
+                size,
+                rate,
+            )
+            log(f"{key}: {out[key]}")
         for alias, key, tuned in (("mm2d", "mm2_default", False), ("mm2t", "mm2_tuned", True)):
             out[key] = await contender(
                 lambda alias=alias, tuned=tuned: start_mm2(jars, work, a, b, alias, tuned),  # type: ignore[misc]
@@ -222,7 +218,8 @@ async def run_size(jars: Path, size: int, records: int, rate: int) -> dict[str, 
                 rate,
             )
             log(f"{key}: {out[key]}")
-    for mine, prefix in (("smart_connect", ""), ("smart_connect_passthrough", "passthrough_")):
+    consumed = out["consume_only"]["records_per_s"]
+    for mine, prefix in (("smart_connect", ""), ("smart_connect_record_path", "record_path_")):
         sc = out[mine]
         for key in ("mm2_default", "mm2_tuned"):
             peer = out[key]
@@ -231,10 +228,7 @@ async def run_size(jars: Path, size: int, records: int, rate: int) -> dict[str, 
                 "first_record": round(peer["first_record_s"] / sc["first_record_s"], 2),
                 "cpu_per_record": round(peer["cpu_s_per_million"] / sc["cpu_s_per_million"], 2),
             }
-    pt = out["smart_connect_passthrough"]
-    out["passthrough_ratio_to_consume_only"] = round(
-        pt["records_per_s"] / out["consume_only"]["records_per_s"], 2
-    )
+        out[f"{prefix}ratio_to_consume_only"] = round(sc["records_per_s"] / consumed, 2)
     return out
 
 
