@@ -2,7 +2,8 @@
 the names Strimzi's JMX exporter rules give them, through the task's plugin metrics.
 
     kafka_connect_mirror_mirrorsourceconnector_record_count / _record_rate
-    kafka_connect_mirror_mirrorsourceconnector_byte_count / _byte_rate      (record values)
+    kafka_connect_mirror_mirrorsourceconnector_byte_count / _byte_rate
+        bytes replicated: record values (record path), record batches (pass-through)
     kafka_connect_mirror_mirrorsourceconnector_record_age_ms{,_min,_max,_avg}
         now minus the record timestamp when polled (first and last record of each batch)
     kafka_connect_mirror_mirrorsourceconnector_replication_latency_ms{,_min,_max,_avg}
@@ -45,7 +46,7 @@ class MirrorSourceMetrics:
         )
         self.bytes = metrics.counter(
             f"{SOURCE}_byte_count",
-            "Bytes of record values replicated",
+            "Bytes replicated to the target: record values, or record batches passed through",
             LABELS,
             rate_name=f"{SOURCE}_byte_rate",
         )

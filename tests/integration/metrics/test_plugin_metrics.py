@@ -14,6 +14,7 @@ from tests.helpers.wait import wait_until
 from tests.integration.metrics.support import names, scrape, value
 from tests.integration.metrics.test_worker_metrics import PLUGINS, Running, worker
 from tests.integration.mirror.conftest import flow, mirrored
+from tests.integration.mirror.test_passthrough import _batches as source_batches
 from tests.unit.s3.support import Bucket
 
 pytestmark = pytest.mark.kafka
@@ -21,8 +22,9 @@ pytestmark = pytest.mark.kafka
 M = "kafka_connect_mirror_mirrorsourceconnector"
 
 
+@pytest.mark.parametrize("passthrough", [False, True], ids=["record-path", "pass-through"])
 async def test_mirror_metrics_count_every_record_per_partition(
-    kafka_bootstrap: str, kafka_target_bootstrap: str, unique: str
+    kafka_bootstrap: str, kafka_target_bootstrap: str, unique: str, passthrough: bool
 ) -> None:
     a, b = kafka_bootstrap, kafka_target_bootstrap
     topic, partitions, per_partition = f"mm-{unique}", 2, 300
@@ -40,9 +42,8 @@ async def test_mirror_metrics_count_every_record_per_partition(
     name = f"mirror-{unique}"
     async with Running(worker(a, unique)) as w:
         await w.herder.put_connector_config(
-            # the record path counts value bytes (pass-through counts batch bytes)
             name,
-            flow(a, b, src, dst, topics=topic, **{"mirror.passthrough": False}),
+            flow(a, b, src, dst, topics=topic, **{"mirror.passthrough": passthrough}),
             allow_replace=False,
         )
         await mirrored(b, f"{src}.{topic}", per_partition * partitions)
@@ -60,9 +61,15 @@ async def test_mirror_metrics_count_every_record_per_partition(
             return s if done else None
 
         s = await wait_until(counted, timeout=30, interval=0.3, message="mirror counted")
+        # bytes replicated: the record path counts record values (as MM2 does), pass-through
+        # the record batches it writes, headers and all (each batch's bytes from 21 on)
+        batches = await source_batches(a, topic, partitions)
         for p in range(partitions):
             labels = _labels(name, src, dst, f"{src}.{topic}", p)
-            assert value(s, f"{M}_byte_count", **labels) == per_partition * 100
+            sent = sum(len(b) + 21 for b in batches[p]) if passthrough else per_partition * 100
+            assert value(s, f"{M}_byte_count", **labels) == sent
+            passed = value(s, f"{M}_passthrough_record_count", **labels) or 0
+            assert passed == (per_partition if passthrough else 0)
             assert value(s, f"{M}_record_rate", **labels) >= 0
             assert 60_000 <= value(s, f"{M}_record_age_ms_max", **labels) < 120_000
             assert value(s, f"{M}_record_age_ms_min", **labels) >= 60_000

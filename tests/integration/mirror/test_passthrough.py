@@ -53,7 +53,9 @@ def _row(m: Any) -> tuple[Any, ...]:
     return (m.partition, m.offset, m.key, m.value, m.timestamp, list(m.headers))
 
 
-async def _batches(bootstrap: str, topic: str) -> dict[int, list[bytes]]:
+async def _batches(
+    bootstrap: str, topic: str, partitions: int = PARTITIONS
+) -> dict[int, list[bytes]]:
     """Every batch of ``topic`` from byte 21 on (attributes..records: what the CRC covers)."""
     from aiokafka import AIOKafkaConsumer
 
@@ -68,8 +70,8 @@ async def _batches(bootstrap: str, topic: str) -> dict[int, list[bytes]]:
             max_bytes=64 * 1024 * 1024,
             partition_max_bytes=16 * 1024 * 1024,
         )
-        positions = {KafkaTP(topic, p): 0 for p in range(PARTITIONS)}
-        out: dict[int, list[bytes]] = {p: [] for p in range(PARTITIONS)}
+        positions = {KafkaTP(topic, p): 0 for p in range(partitions)}
+        out: dict[int, list[bytes]] = {p: [] for p in range(partitions)}
         for _ in range(50):
             fetched, _ = await fetcher.fetch(positions)
             progressed = False
