@@ -241,7 +241,7 @@ def coalesce(chunks: Sequence[tuple[BatchHeader, memoryview]]) -> tuple[BatchHea
     those varints (and the record's length) may change size. The CRC is computed once.
     The header returned spans the source offsets of all of them.
     """
-    first, last = chunks[0][0], chunks[-1][0]
+    first = chunks[0][0]
     base_ts = first.first_timestamp
     out = bytearray(HEADER_SIZE)
     count = 0
@@ -271,37 +271,26 @@ def coalesce(chunks: Sequence[tuple[BatchHeader, memoryview]]) -> tuple[BatchHea
             out += data[body:end]
             count += 1
             pos = end
-    _HEAD.pack_into(
-        out,
-        0,
-        0,
-        len(out) - _LOG_OVERHEAD,
-        -1,
-        2,
-        0,
-        0,
-        count - 1,
-        base_ts,
-        max_ts,
-        -1,
-        -1,
-        -1,
-        count,
-    )
-    _CRC.pack_into(out, _CRC_AT, calc_crc32c(memoryview(out)[_ATTRIBUTES_AT:]))
     header = BatchHeader(
-        0,
-        len(out),
-        first.base_offset,
-        2,
-        0,
-        0,
-        last.next_offset - first.base_offset - 1,
-        base_ts,
-        max_ts,
-        -1,
-        -1,
-        -1,
-        count,
+        start=0,
+        size=len(out),
+        base_offset=first.base_offset,  # in the source; the bytes say 0, as Kafka wants
+        magic=2,
+        crc=0,
+        attributes=0,
+        last_offset_delta=count - 1,
+        first_timestamp=base_ts,
+        max_timestamp=max_ts,
+        producer_id=-1,
+        producer_epoch=-1,
+        base_sequence=-1,
+        record_count=count,
     )
+    h = header
+    _HEAD.pack_into(
+        out, 0, 0, h.size - _LOG_OVERHEAD, -1, h.magic, 0, h.attributes, h.last_offset_delta,
+        h.first_timestamp, h.max_timestamp, h.producer_id, h.producer_epoch, h.base_sequence,
+        h.record_count,
+    )  # fmt: skip
+    _CRC.pack_into(out, _CRC_AT, calc_crc32c(memoryview(out)[_ATTRIBUTES_AT:]))
     return header, bytes(out)
